@@ -1,0 +1,179 @@
+"""The ``archer-gym`` command line: list, play, serve, dataset, oracle-eval, fetch.
+
+Every subcommand documents its flags under ``--help``; heavy imports happen inside the command
+that needs them, so ``archer-gym --help`` and ``archer-gym list`` stay instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+from archer_gym.registration import ALIASES, ENVS, resolve_env_id
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE``; VALUE is JSON when it parses (numbers, true, lists), else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "short names", "description", title="archer-gym environments")
+    for env in ENVS:
+        short = ", ".join(k for k, v in ALIASES.items() if v == env.id)
+        table.add_row(env.id, short, env.description)
+    Console().print(table)
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    import gymnasium as gym
+
+    env = gym.make(resolve_env_id(args.env), **dict(args.env_kwarg or []))
+    options = dict(args.option or [])
+    observation, info = env.reset(seed=args.seed, options=options or None)
+    print(observation, end="" if observation.endswith("\n") else "\n")
+    done = False
+    while not done:
+        try:
+            action = input("> ")
+        except EOFError:
+            print()
+            break
+        observation, reward, terminated, truncated, info = env.step(action)
+        print(observation, end="" if observation.endswith("\n") else "\n")
+        done = terminated or truncated
+    if done:
+        outcome = "solved" if info.get("success") else "over" if terminated else "out of turns"
+        print(f"Episode {outcome} after {info['turn']} turns, return {info['episode_return']:g}."
+              + (f" The answer was: {info['target']}." if "target" in info else ""))
+    env.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from servers.oracle import serve
+
+    kwargs = dict(args.backend_kwarg or [])
+    for name in ("model", "checkpoint", "gguf_file", "device", "base_url"):
+        if getattr(args, name, None) is not None:
+            kwargs[name] = getattr(args, name)
+    serve(args.host, args.port, args.backend, kwargs, max_batch=args.max_batch,
+          batch_window_s=args.batch_window_ms / 1000)
+    return 0
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from archer_gym.datasets.scripted import write_dataset
+
+    stats = write_dataset(args.task, args.episodes, args.out, style=args.style, seed=args.seed)
+    print(f"wrote {stats['episodes']} episodes to {args.out}: success rate "
+          f"{stats['success_rate']:.3f}, mean return {stats['mean_return']:.2f}")
+    return 0
+
+
+def cmd_oracle_eval(args: argparse.Namespace) -> int:
+    from archer_gym.oracles import make_oracle
+    from archer_gym.oracles.evaluation import evaluate_oracle
+
+    oracle = make_oracle(args.task, args.backend, **dict(args.backend_kwarg or []))
+    report = evaluate_oracle(oracle, limit=args.limit)
+    print(f"{args.task} / {args.backend}: accuracy {report.accuracy:.3f} on {report.total} labelled questions")
+    for row in report.errors[: args.show_errors]:
+        print(f"  {row}")
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from archer_gym.envs.detective import fetch_detective_rom
+
+    print(fetch_detective_rom(args.dest) if args.dest else fetch_detective_rom())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="archer-gym", description="Multi-turn text environments for language-model agents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the registered environments")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("play", help="play an environment yourself in the terminal",
+                       description="Play an env interactively: type one action per line; Ctrl-D quits.")
+    p.add_argument("env", help="env id or short name (see `archer-gym list`), e.g. 20q")
+    p.add_argument("--seed", type=int, default=None, help="reset seed (default: random)")
+    p.add_argument("-o", "--option", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="reset option, e.g. word=Dog or city='Tokyo, Japan' (repeatable)")
+    p.add_argument("-k", "--env-kwarg", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="env constructor argument, e.g. mode=paper or oracle=openai (repeatable)")
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("serve", help="run a server (oracle)",
+                       description="Serve an oracle backend over an OpenAI-compatible HTTP API.")
+    p.add_argument("service", choices=["oracle"], help="what to serve")
+    p.add_argument("--backend", default="kb", choices=["kb", "hf", "openai"],
+                   help="oracle backend behind the server (default: kb)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8001, help="TCP port (default: 8001)")
+    p.add_argument("--model", help="hf: model name or local path; openai: upstream model name")
+    p.add_argument("--checkpoint", help="hf: state-dict file loaded on top of --model (ArCHer's .pt oracles)")
+    p.add_argument("--gguf-file", dest="gguf_file", help="hf: GGUF file inside --model to load")
+    p.add_argument("--device", help="hf: torch device, e.g. cuda:0 (default: cpu)")
+    p.add_argument("--base-url", dest="base_url", help="openai: upstream server URL")
+    p.add_argument("--backend-kwarg", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="any other backend argument, e.g. batch_size=64 (repeatable)")
+    p.add_argument("--max-batch", type=int, default=64, help="largest micro-batch sent to the backend")
+    p.add_argument("--batch-window-ms", type=float, default=2.0,
+                   help="how long to wait for more concurrent requests before answering a batch")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("dataset", help="write an offline dialogue dataset with a scripted questioner",
+                       description="Play N episodes with a scripted questioner against the kb oracle "
+                                   "and write LMRL-Gym-format JSONL ({lines, correct, word|city}).")
+    p.add_argument("task", choices=["twenty_questions", "guess_my_city"], help="which game")
+    p.add_argument("--episodes", type=int, default=1000, help="number of games (default: 1000)")
+    p.add_argument("--out", required=True, help="output JSONL file")
+    p.add_argument("--style", choices=["expert", "weak"], default="expert",
+                   help="expert: noisy information-seeking; weak: mostly random questions")
+    p.add_argument("--seed", type=int, default=0, help="seed of targets and questioner (default: 0)")
+    p.set_defaults(func=cmd_dataset)
+
+    p = sub.add_parser("oracle-eval", help="accuracy of an oracle backend on the labelled question set")
+    p.add_argument("task", choices=["twenty_questions", "guess_my_city"], help="which game's questions")
+    p.add_argument("--backend", default="kb", choices=["kb", "hf", "openai"], help="backend to evaluate")
+    p.add_argument("--backend-kwarg", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="backend argument, e.g. model=./flan-t5 or base_url=http://... (repeatable)")
+    p.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
+    p.add_argument("--show-errors", type=int, default=10, help="print up to N wrong answers")
+    p.set_defaults(func=cmd_oracle_eval)
+
+    p = sub.add_parser("fetch", help="download game data that is not shipped (needs internet)")
+    p.add_argument("what", choices=["detective"], help="detective: the detective.z5 ROM")
+    p.add_argument("--dest", help="destination directory (default: ~/.cache/archer_gym)")
+    p.set_defaults(func=cmd_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"archer-gym: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

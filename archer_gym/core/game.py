@@ -1,0 +1,56 @@
+"""The task logic behind an env, written once for a batch of episodes.
+
+A :class:`TextGame` holds the state of ``num_slots`` independent episodes and plays one turn for
+many slots at once. :class:`~archer_gym.core.text_env.MultiTurnTextEnv` drives one slot and
+:class:`~archer_gym.core.vector_env.MultiTurnTextVectorEnv` drives all of them, so the single and
+the batched env of a task run the same code (and a batched oracle sees one call per step).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+
+@dataclass
+class TurnResult:
+    """What one turn of one episode produced."""
+
+    observation: str
+    """The full text the agent conditions on next."""
+    response: str
+    """The environment's reply to this utterance (recorded in the history)."""
+    reward: float
+    success: bool
+    """The task was solved on this turn (ends the episode as ``terminated``)."""
+    game_over: bool = False
+    """The episode ended without success (e.g. death in a game); also ``terminated``."""
+    info: dict[str, Any] = field(default_factory=dict)
+    """Task-specific extras for ``info``."""
+
+
+class TextGame(ABC):
+    """State and rules of a multi-turn text task for ``num_slots`` parallel episodes."""
+
+    num_slots: int
+
+    @abstractmethod
+    def begin(
+        self, slot: int, rng: np.random.Generator, options: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any]]:
+        """Start a new episode in ``slot``; return the first observation and task info."""
+
+    @abstractmethod
+    def play(self, slots: Sequence[int], utterances: Sequence[str]) -> list[TurnResult]:
+        """Play one turn in each of ``slots`` (running episodes only), as one batch."""
+
+    def final_info(self, slot: int) -> dict[str, Any]:
+        """Extra ``info`` revealed once the episode in ``slot`` has ended (e.g. the hidden
+        target, which must never be visible while the agent is still playing)."""
+        return {}
+
+    def close(self) -> None:
+        """Release resources (models, sockets, subprocesses)."""

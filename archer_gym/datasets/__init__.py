@@ -1,0 +1,1 @@
+"""Offline dialogue datasets for pretraining, written by scripted questioners."""

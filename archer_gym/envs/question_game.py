@@ -1,0 +1,122 @@
+"""Question games: the agent asks, an oracle answers, the agent must name the hidden target.
+
+Twenty Questions and Guess My City share everything but their rules (:class:`QuestionTask`):
+the transcript format ``"Questions:\\n"`` + ``"{question} {answer}\\n"`` per turn, the reward (-1
+per question, 0 on the winning one) and the batched oracle call. :class:`QuestionGame` implements
+that once for any number of parallel episodes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Sequence
+
+import numpy as np
+
+from archer_gym.core.game import TextGame, TurnResult
+from archer_gym.oracles import Oracle, Query
+
+INITIAL_OBSERVATION = "Questions:\n"
+"""The first observation of every episode (ArCHer's ``INITIAL_STR``)."""
+
+MODES = ("default", "paper")
+"""``paper`` reproduces the reference code's rules bit for bit; ``default`` fixes its defects."""
+
+
+
+class QuestionTask(ABC):
+    """The rules of one question game."""
+
+    name: str
+    """Oracle task name (``archer_gym.oracles.prompts.TASKS``)."""
+    targets: tuple[str, ...]
+    """Canonical keys of the possible hidden targets, in list order."""
+    empty_reply: str
+    """Reply to an empty utterance (the oracle is not asked)."""
+    target_option: str
+    """Name of the ``reset`` option that pins the target by name (``"word"``, ``"city"``)."""
+
+    @abstractmethod
+    def lookup(self, name: str) -> int:
+        """Index of the target called ``name`` (any accepted spelling); ``ValueError`` if none."""
+
+    @abstractmethod
+    def reply(self, target: str, raw: str) -> str:
+        """The answer shown to the agent, from the oracle's raw reply."""
+
+    @abstractmethod
+    def is_success(self, target: str, question: str, reply: str) -> bool:
+        """Whether ``question`` (answered ``reply``) wins the game for ``target``."""
+
+    @abstractmethod
+    def guess(self, target: str) -> str:
+        """The canonical question that guesses ``target`` (and wins when it is right)."""
+
+    def reveal(self, target: str) -> dict[str, Any]:
+        """What ``info`` discloses about the target once the episode is over."""
+        return {"target": target}
+
+    def pick(self, rng: np.random.Generator, options: dict[str, Any] | None) -> int:
+        """Index of the next target: pinned by ``options``, else drawn from the env's seeded RNG.
+
+        LMRL-Gym's convention ``targets[seed % len(targets)]`` is
+        ``options={"index": seed % len(env.unwrapped.game.task.targets)}``.
+        """
+        options = options or {}
+        unknown = set(options) - {self.target_option, "index"}
+        if unknown:
+            raise ValueError(
+                f"unknown reset option(s) {sorted(unknown)}; use {self.target_option!r} or 'index'"
+            )
+        if self.target_option in options:
+            return self.lookup(str(options[self.target_option]))
+        if "index" in options:
+            index = int(options["index"])
+            if not 0 <= index < len(self.targets):
+                raise ValueError(f"index {index} out of range [0, {len(self.targets)})")
+            return index
+        return int(rng.integers(len(self.targets)))
+
+
+class QuestionGame(TextGame):
+    """``num_slots`` parallel question-game episodes sharing one oracle."""
+
+    def __init__(self, task: QuestionTask, oracle: Oracle, num_slots: int = 1):
+        self.task, self.oracle, self.num_slots = task, oracle, num_slots
+        self.target = [""] * num_slots
+        self.transcript = [INITIAL_OBSERVATION] * num_slots
+        self.oracle_calls = 0
+        """Number of oracle calls so far (one per step with at least one question)."""
+
+    def begin(self, slot, rng, options):
+        index = self.task.pick(rng, options)
+        self.target[slot] = self.task.targets[index]
+        self.transcript[slot] = INITIAL_OBSERVATION
+        return INITIAL_OBSERVATION, {}
+
+    def play(self, slots: Sequence[int], utterances: Sequence[str]) -> list[TurnResult]:
+        asked = [k for k, u in enumerate(utterances) if u]
+        raw = [self.task.empty_reply] * len(slots)
+        if asked:
+            # One oracle call for the whole batch: this is what makes batched oracles fast.
+            answers = self.oracle.answer([Query(self.target[slots[k]], utterances[k]) for k in asked])
+            self.oracle_calls += 1
+            for k, answer in zip(asked, answers):
+                raw[k] = answer
+        results = []
+        for slot, question, raw_reply in zip(slots, utterances, raw):
+            target = self.target[slot]
+            reply = self.task.reply(target, raw_reply) if question else raw_reply
+            success = bool(question) and self.task.is_success(target, question, reply)
+            self.transcript[slot] += f"{question} {reply}\n"
+            results.append(TurnResult(
+                observation=self.transcript[slot], response=reply, reward=0.0 if success else -1.0,
+                success=success, info={"question": question, "answer": reply, "raw_answer": raw_reply},
+            ))
+        return results
+
+    def final_info(self, slot: int) -> dict[str, Any]:
+        return self.task.reveal(self.target[slot])
+
+    def close(self) -> None:
+        getattr(self.oracle, "close", lambda: None)()

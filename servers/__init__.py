@@ -1,0 +1,1 @@
+"""HTTP servers that ship with archer-gym (started with ``archer-gym serve ...``)."""

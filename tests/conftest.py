@@ -1,0 +1,89 @@
+"""Shared fixtures: scripted oracles, tiny transformers models, a live oracle server."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pytest
+
+from archer_gym.oracles.base import Query
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+class ScriptedOracle:
+    """An oracle whose reply is a function of (target, question); counts its calls."""
+
+    def __init__(self, task: str, reply: Callable[[str, str], str]):
+        self.task, self.reply = task, reply
+        self.calls: list[list[Query]] = []
+
+    def answer(self, queries: Sequence[Query]) -> list[str]:
+        self.calls.append(list(queries))
+        return [self.reply(q.target, q.question) for q in queries]
+
+
+def says_yes_to_target(target: str, question: str) -> str:
+    """Yes iff the question mentions the target's name (the oracle of the golden tests)."""
+    name = target.rsplit(",", 1)[0].lower()
+    return "Yes." if name in question.lower() else "No."
+
+
+@pytest.fixture
+def scripted_oracle():
+    return ScriptedOracle
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict[str, Path]:
+    """A tiny T5 (seq2seq) and a tiny GPT-2 (causal, with a chat template), built from configs
+    with a word-level tokenizer trained on the games' text; saved to disk like hub models."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    from archer_gym.data import guess_my_city_cities, twenty_questions_words
+
+    corpus = ["The object is a thing. Is it alive? Yes. No. Invalid Question. Your home town is here."]
+    corpus += [w.word.lower() for w in twenty_questions_words()] + list(guess_my_city_cities("all100"))
+    tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.train_from_iterator(corpus, trainers.WordLevelTrainer(special_tokens=["<pad>", "</s>", "<unk>"]))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    root = tmp_path_factory.mktemp("tiny_models")
+    torch.manual_seed(0)
+    t5 = T5ForConditionalGeneration(T5Config(
+        vocab_size=len(fast), d_model=32, d_ff=64, d_kv=8, num_layers=1, num_decoder_layers=1, num_heads=2,
+        pad_token_id=0, eos_token_id=1, decoder_start_token_id=0))
+    t5.save_pretrained(root / "t5")
+    fast.save_pretrained(root / "t5")
+    gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=len(fast), n_embd=32, n_layer=1, n_head=2, n_positions=512,
+                                      bos_token_id=1, eos_token_id=1, pad_token_id=0))
+    gpt2.save_pretrained(root / "gpt2")
+    fast.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
+    fast.save_pretrained(root / "gpt2")
+    return {"t5": root / "t5", "gpt2": root / "gpt2"}
+
+
+@pytest.fixture
+def oracle_server():
+    """Start ``servers.oracle`` on a free loopback port; yields a function app_kwargs -> base_url."""
+    from werkzeug.serving import make_server
+
+    from servers.oracle import create_app
+
+    servers = []
+
+    def start(**app_kwargs) -> str:
+        server = make_server("127.0.0.1", 0, create_app(**app_kwargs), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/v1"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
