@@ -87,3 +87,11 @@ def oracle_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def pytest_configure(config):
+    # Tiny models gain nothing from intra-op threads, and two test workers on two cores each
+    # spinning two threads slow everything down several times over.
+    import torch
+
+    torch.set_num_threads(1)

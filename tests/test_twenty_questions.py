@@ -158,3 +158,11 @@ def test_gym_make_renders_ansi():
     env.reset(options={"word": "Dog"})
     env.step("Is it a dog?")
     assert env.render() == "Questions:\nIs it a dog? Yes.\n"
+
+
+def test_custom_target_set():
+    env, _ = make(targets=["dog", "Plane"])
+    assert env.game.task.targets == ("Dog", "Airplane")
+    assert {env.reset(seed=s) and env.game.target[0] for s in range(20)} == {"Dog", "Airplane"}
+    with pytest.raises(ValueError, match="unknown: \\['Unicorn'\\]"):
+        make(targets=["Dog", "Unicorn"])

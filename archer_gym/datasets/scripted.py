@@ -93,23 +93,28 @@ class ScriptedQuestioner:
             self.candidates &= self.yes[index] if said_yes else ~self.yes[index]
 
 
-def _env_and_kb(task: str):
+def _env_and_kb(task: str, env_kwargs: dict):
     if task == "twenty_questions":
         from archer_gym.oracles.kb_twenty_questions import TwentyQuestionsKB
 
-        return TwentyQuestionsEnv(), TwentyQuestionsKB.load()
+        return TwentyQuestionsEnv(**env_kwargs), TwentyQuestionsKB.load()
     if task == "guess_my_city":
         from archer_gym.oracles.kb_guess_my_city import GuessMyCityKB
 
-        return GuessMyCityEnv(), GuessMyCityKB.load()
+        return GuessMyCityEnv(**env_kwargs), GuessMyCityKB.load()
     raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
 
 
-def generate_episodes(task: str, episodes: int, *, style: str = "expert", seed: int = 0) -> Iterator[dict]:
-    """Play ``episodes`` games with a scripted questioner; yield one record per game."""
+def generate_episodes(task: str, episodes: int, *, style: str = "expert", seed: int = 0,
+                      **env_kwargs) -> Iterator[dict]:
+    """Play ``episodes`` games with a scripted questioner; yield one record per game.
+
+    ``env_kwargs`` go to the env (e.g. ``subset=True`` or ``words=[...]``); the questioner only
+    considers that env's targets.
+    """
     if style not in STYLES:
         raise ValueError(f"unknown questioner style {style!r}; choose one of {sorted(STYLES)}")
-    env, kb = _env_and_kb(task)
+    env, kb = _env_and_kb(task, env_kwargs)
     game: QuestionGame = env.game  # type: ignore[assignment]
     rng = np.random.default_rng(seed)
     questioner = ScriptedQuestioner(kb.probes(), game.task, STYLES[style], rng)

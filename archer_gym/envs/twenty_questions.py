@@ -18,7 +18,7 @@ Success rules (the question must also be answered ``Yes.``):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from archer_gym.core.text_env import MultiTurnTextEnv
 from archer_gym.core.vector_env import MultiTurnTextVectorEnv
@@ -40,12 +40,19 @@ class TwentyQuestionsTask(QuestionTask):
     empty_reply = "Invalid Question."
     target_option = "word"
 
-    def __init__(self, word_list: str | None = None, subset: bool = False, mode: str = "default"):
+    def __init__(self, word_list: str | None = None, subset: bool = False, mode: str = "default",
+                 targets: Sequence[str] | None = None):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
         word_list = word_list or ("archer157" if mode == "paper" else "lmrl158")
         self.words: tuple[Word, ...] = twenty_questions_subset() if subset else twenty_questions_words(word_list)
+        if targets is not None:  # a custom target set, e.g. for curricula or unit tasks
+            by_spelling = {fold(v): w for w in self.words for v in w.variants}
+            unknown = [t for t in targets if fold(t) not in by_spelling]
+            if unknown or not targets:
+                raise ValueError(f"targets must be words of the {len(self.words)}-word list; unknown: {unknown}")
+            self.words = tuple(dict.fromkeys(by_spelling[fold(t)] for t in targets))
         self.targets = tuple(w.word for w in self.words)
         self._by_key = {w.word: w for w in self.words}
         self._by_spelling = {fold(v): i for i, w in enumerate(self.words) for v in w.variants}
@@ -102,8 +109,8 @@ class TwentyQuestionsTask(QuestionTask):
 
 
 def _game(num_slots: int, oracle: str | Oracle, oracle_kwargs: dict | None, word_list: str | None,
-          subset: bool, mode: str) -> QuestionGame:
-    task = TwentyQuestionsTask(word_list, subset, mode)
+          subset: bool, mode: str, targets: Sequence[str] | None) -> QuestionGame:
+    task = TwentyQuestionsTask(word_list, subset, mode, targets)
     return QuestionGame(task, make_oracle(TWENTY_QUESTIONS, oracle, **(oracle_kwargs or {})), num_slots)
 
 
@@ -115,6 +122,7 @@ class TwentyQuestionsEnv(MultiTurnTextEnv):
         oracle_kwargs: passed to the backend (e.g. ``{"model": "path/to/flan-t5"}``).
         word_list: ``"lmrl158"`` or ``"archer157"``; default depends on ``mode``.
         subset: use ArCHer's 10-word subset.
+        targets: restrict the hidden words to these words of the list (any spelling).
         mode: ``"default"`` or ``"paper"`` (ArCHer's success rule and answer parsing).
         max_turns: horizon (20).
         render_mode: ``"ansi"`` or ``"human"``.
@@ -124,8 +132,9 @@ class TwentyQuestionsEnv(MultiTurnTextEnv):
 
     def __init__(self, oracle: str | Oracle = "kb", oracle_kwargs: dict | None = None,
                  word_list: str | None = None, subset: bool = False, mode: str = "default",
-                 max_turns: int = MAX_TURNS, render_mode: str | None = None):
-        super().__init__(_game(1, oracle, oracle_kwargs, word_list, subset, mode),
+                 targets: Sequence[str] | None = None, max_turns: int = MAX_TURNS,
+                 render_mode: str | None = None):
+        super().__init__(_game(1, oracle, oracle_kwargs, word_list, subset, mode, targets),
                          max_turns=max_turns, render_mode=render_mode)
 
 
@@ -135,6 +144,7 @@ class TwentyQuestionsVectorEnv(MultiTurnTextVectorEnv):
 
     def __init__(self, num_envs: int = 1, oracle: str | Oracle = "kb", oracle_kwargs: dict | None = None,
                  word_list: str | None = None, subset: bool = False, mode: str = "default",
-                 max_turns: int = MAX_TURNS, autoreset_mode: str = "NextStep"):
-        super().__init__(_game(num_envs, oracle, oracle_kwargs, word_list, subset, mode),
+                 targets: Sequence[str] | None = None, max_turns: int = MAX_TURNS,
+                 autoreset_mode: str = "NextStep"):
+        super().__init__(_game(num_envs, oracle, oracle_kwargs, word_list, subset, mode, targets),
                          max_turns=max_turns, autoreset_mode=autoreset_mode)

@@ -1,0 +1,1 @@
+"""The algorithms. Each module registers its agent with :func:`archer_agents.registry.register_agent`."""

@@ -1,0 +1,166 @@
+"""Token-level PPO, the paper's on-policy baseline, and the clipped update ArCHer-PPO reuses.
+
+Every token is an action. The env reward of a turn sits on the turn's last token; a value head on
+the policy's last hidden state estimates V at every token; GAE runs over the episode's whole token
+sequence with the discount applied only between utterances (so returns match the utterance-level
+gamma). Update: ``epochs`` passes of the clipped surrogate
+
+    -min(ρ_i Â_i, clip(ρ_i, 1-ε, 1+ε) Â_i),   ρ_i = exp(log π(a_i) - log π_old(a_i))
+
+plus ``vf_coef`` · ½(V_i - R_i)², over minibatches of utterances. Old log-probs are the ones
+stored at sampling time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from archer_agents.base import BaseAgent
+from archer_agents.buffers import Trajectory
+from archer_agents.config import AgentConfig
+from archer_agents.registry import register_agent
+
+
+@dataclass
+class TokenSample:
+    """One utterance prepared for a PPO update."""
+
+    observation: str
+    token_ids: list[int]
+    old_log_probs: list[float]
+    advantages: list[float]
+    returns: list[float] | None = None
+    """Value targets per token (None: no value head)."""
+
+
+def ppo_update(agent: BaseAgent, samples: list[TokenSample], *, epochs: int, clip: float, minibatch: int,
+               normalize: bool, value_head: nn.Module | None = None, vf_coef: float = 0.5) -> dict[str, float]:
+    """``epochs`` passes of clipped-surrogate minibatch updates on ``samples``."""
+    c, device = agent.config, agent.accelerator.device
+    rng = np.random.default_rng(c.seed + agent.iteration)
+    params = [p for group in agent.actor_optimizer.param_groups for p in group["params"]]
+    stats = {"actor/pg_loss": [], "actor/clip_fraction": [], "actor/approx_kl": [], "value/loss": []}
+    for _ in range(epochs):
+        order = rng.permutation(len(samples))
+        for start in range(0, len(order), minibatch):
+            batch = [samples[i] for i in order[start : start + minibatch]]
+            chunks = [batch[i : i + c.micro_batch_size] for i in range(0, len(batch), c.micro_batch_size)]
+            advantages = [a for s in batch for a in s.advantages]
+            mean, std = (float(np.mean(advantages)), float(np.std(advantages)) + 1e-8) if normalize else (0.0, 1.0)
+            agent.actor_optimizer.zero_grad(set_to_none=True)
+            for chunk in chunks:
+                log_probs, mask, values = agent.policy.score([s.observation for s in chunk],
+                                                             [s.token_ids for s in chunk], value_head)
+                old, adv = _pad([s.old_log_probs for s in chunk], mask), (_pad([s.advantages for s in chunk], mask) - mean) / std
+                ratio = torch.exp(log_probs - old) * mask
+                surrogate = torch.minimum(ratio * adv, ratio.clamp(1 - clip, 1 + clip) * adv)
+                tokens = mask.sum().clamp(min=1)
+                loss = -(surrogate * mask).sum() / tokens
+                stats["actor/pg_loss"].append(loss.item())
+                stats["actor/clip_fraction"].append((((ratio - 1).abs() > clip).float() * mask).sum().item() / tokens.item())
+                stats["actor/approx_kl"].append(((old - log_probs) * mask).sum().item() / tokens.item())
+                if value_head is not None:
+                    value_loss = 0.5 * (((values - _pad([s.returns for s in chunk], mask)) ** 2) * mask).sum() / tokens
+                    stats["value/loss"].append(value_loss.item())
+                    loss = loss + vf_coef * value_loss
+                agent.accelerator.backward(loss * len(chunk) / len(batch))
+            agent.accelerator.clip_grad_norm_(params, c.grad_clip)
+            agent.actor_optimizer.step()
+    return {k: float(np.mean(v)) for k, v in stats.items() if v}
+
+
+def _pad(rows: list[list[float]], like: torch.Tensor) -> torch.Tensor:
+    out = torch.zeros_like(like, dtype=torch.float32)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row, dtype=torch.float32)
+    return out
+
+
+def token_gae(rewards: list[float], values: list[list[float]], gamma: float, lam: float
+              ) -> tuple[list[list[float]], list[list[float]]]:
+    """GAE over one episode's tokens: reward r_t on the last token of turn t, discount ``gamma``
+    only between turns, the episode end treated as terminal. Returns (advantages, returns) per turn."""
+    flat_v = [v for turn in values for v in turn]
+    flat_r, flat_g = [], []
+    for r, turn in zip(rewards, values):
+        flat_r += [0.0] * (len(turn) - 1) + [r]
+        flat_g += [1.0] * (len(turn) - 1) + [gamma]
+    advantages = [0.0] * len(flat_v)
+    running = 0.0
+    for j in reversed(range(len(flat_v))):
+        next_value = flat_v[j + 1] if j + 1 < len(flat_v) else 0.0
+        delta = flat_r[j] + flat_g[j] * next_value - flat_v[j]
+        running = delta + flat_g[j] * lam * running if j + 1 < len(flat_v) else delta
+        advantages[j] = running
+    out_adv, out_ret, k = [], [], 0
+    for turn in values:
+        out_adv.append(advantages[k : k + len(turn)])
+        out_ret.append([a + v for a, v in zip(advantages[k : k + len(turn)], turn)])
+        k += len(turn)
+    return out_adv, out_ret
+
+
+@dataclasses.dataclass
+class PPOConfig(AgentConfig):
+    """Token-level PPO (the paper's on-policy baseline; our standard construction)."""
+
+    clip: float = 0.2
+    """PPO clip range ε."""
+    epochs: int = 4
+    """Passes over each batch of rollouts."""
+    gae_lambda: float = 0.95
+    """GAE λ over the token sequence."""
+    vf_coef: float = 0.5
+    """Weight of the value loss."""
+    normalize_advantages: bool = True
+    """Normalise advantages per minibatch."""
+    trajectories_per_iteration: int = 1024
+    """The paper needed >= 1,024 rollouts per update for stability."""
+    actor_lr: float = 1e-5
+    """Learning rate of the policy and its value head (Adam)."""
+
+
+@register_agent
+class PPOAgent(BaseAgent):
+    name = "ppo"
+    config_class = PPOConfig
+
+    def _setup(self) -> None:
+        hidden = self.policy.model.config.hidden_size
+        self.value_head = nn.Linear(hidden, 1).to(self.accelerator.device)
+        params = list(self.policy.model.parameters()) + list(self.value_head.parameters())
+        self.actor_optimizer = torch.optim.Adam(params, lr=self.config.actor_lr)
+        self.policy.model, self.value_head, self.actor_optimizer = self.accelerator.prepare(
+            self.policy.model, self.value_head, self.actor_optimizer)
+
+    def store(self, trajectories: list[Trajectory]) -> None:
+        self.batch = trajectories
+
+    @torch.no_grad()
+    def _samples(self) -> list[TokenSample]:
+        samples = []
+        for trajectory in self.batch:
+            steps = trajectory.transitions
+            values = []
+            for i in range(0, len(steps), self.config.micro_batch_size):
+                chunk = steps[i : i + self.config.micro_batch_size]
+                _, mask, v = self.policy.score([t.observation for t in chunk], [t.action_ids for t in chunk],
+                                               self.value_head)
+                values += [row[: int(m.sum())].tolist() for row, m in zip(v, mask)]
+            advantages, returns = token_gae([t.reward for t in steps], values, self.config.gamma, self.config.gae_lambda)
+            samples += [TokenSample(t.observation, t.action_ids, t.token_log_probs, a, r)
+                        for t, a, r in zip(steps, advantages, returns)]
+        return samples
+
+    def train(self) -> dict[str, float]:
+        c = self.config
+        return ppo_update(self, self._samples(), epochs=c.epochs, clip=c.clip, minibatch=c.batch_size,
+                          normalize=c.normalize_advantages, value_head=self.value_head, vf_coef=c.vf_coef)
+
+    def _modules(self):
+        return {**super()._modules(), "value_head": self.accelerator.unwrap_model(self.value_head)}

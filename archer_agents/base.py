@@ -1,0 +1,314 @@
+"""The agent base class: it owns the training loop; algorithms implement what differs.
+
+``learn`` repeats: collect trajectories from a (vector) Gymnasium env (``collect_rollouts``), update
+(``train``), log, evaluate and checkpoint. Subclasses implement ``train`` and, where needed,
+``_setup`` (extra models and optimisers), ``store`` (what to keep of new trajectories),
+``act_batch`` (how to choose utterances) and ``_state`` / ``_load_state`` (what to checkpoint).
+
+Every process of an ``accelerate launch`` run collects its own rollouts with its own env seeds;
+gradients are averaged across processes by DDP. Checkpoints are written to a temporary directory
+and renamed into place, so a run killed at any moment resumes from the last complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Sequence
+
+import numpy as np
+import torch
+
+from archer_agents.buffers import Trajectory
+from archer_agents.config import AgentConfig, save_yaml, update
+from archer_agents.logger import RunLogger
+from archer_agents.models.policy import TextPolicy, Utterance
+from archer_agents.rollout import RolloutCollector
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stops and the last checkpoint is kept."""
+
+
+class BaseAgent:
+    """Common machinery of every agent; see the module docstring."""
+
+    name: ClassVar[str] = "base"
+    config_class: ClassVar[type[AgentConfig]] = AgentConfig
+
+    def __init__(self, config: AgentConfig | None = None, **overrides: Any):
+        from accelerate import Accelerator
+
+        self.config = update(config or self.config_class(), overrides)
+        cpu = self.config.device == "cpu" or (self.config.device == "auto" and not torch.cuda.is_available())
+        self.accelerator = Accelerator(cpu=cpu)
+        self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
+        _seed_everything(self.config.seed * 1000 + self.rank)
+        self.iteration = 0
+        self.trajectories_total = 0
+        self.env_steps = 0
+        self.output_dir = Path(self.config.output_dir)
+        self.policy = self._build_policy()
+        self._setup()
+
+    # ------------------------------------------------------------ model setup
+    def _build_policy(self) -> TextPolicy:
+        from archer_agents.models.presets import TINY, load_actor
+
+        c = self.config
+        source = c.init_checkpoint
+        if not source and c.actor == TINY:
+            from archer_agents.pretrain import pretrained_tiny_actor
+
+            source = str(pretrained_tiny_actor(c, self.accelerator))
+        if source:
+            path = Path(source) / "actor" if (Path(source) / "actor").is_dir() else Path(source)
+            if not path.exists():
+                raise FileNotFoundError(f"init checkpoint {source!r} does not exist")
+            model, tokenizer = load_actor(str(path), lora_rank=c.lora_rank)
+        else:
+            model, tokenizer = load_actor(c.actor, lora_rank=c.lora_rank)
+        model.to(self.accelerator.device)
+        return TextPolicy(model, tokenizer, max_prompt_tokens=c.max_prompt_tokens, max_new_tokens=c.max_new_tokens)
+
+    def _setup(self) -> None:
+        """Build algorithm-specific models and optimisers (override)."""
+        self.actor_optimizer = torch.optim.Adam(self.policy.model.parameters(), lr=self.config.actor_lr)
+        self.policy.model, self.actor_optimizer = self.accelerator.prepare(self.policy.model, self.actor_optimizer)
+
+    # ------------------------------------------------------------------ acting
+    def act_batch(self, observations: Sequence[str], *, deterministic: bool = False) -> list[Utterance]:
+        """Utterances for a batch of observations (used by rollouts and evaluation)."""
+        with self._unwrapped_actor():
+            return self.policy.generate(observations, sample=not deterministic, temperature=self.config.temperature)
+
+    def act(self, observations: Sequence[str], deterministic: bool = False) -> list[str]:
+        """The utterances the agent says to these observations."""
+        return [u.text for u in self.act_batch(observations, deterministic=deterministic)]
+
+    def _unwrapped_actor(self):
+        """Context in which ``self.policy.model`` is the bare model (DDP adds nothing to sampling)."""
+        agent = self
+
+        class _Unwrap:
+            def __enter__(self):
+                self.wrapped = agent.policy.model
+                agent.policy.model = agent.accelerator.unwrap_model(self.wrapped)
+
+            def __exit__(self, *exc):
+                agent.policy.model = self.wrapped
+
+        return _Unwrap()
+
+    # ---------------------------------------------------------------- the loop
+    def make_env(self, num_envs: int | None = None):
+        import gymnasium as gym
+
+        import archer_gym
+
+        env_id = archer_gym.resolve_env_id(self.config.env)
+        return gym.make_vec(env_id, num_envs=num_envs or self.config.num_envs, **self.config.env_kwargs)
+
+    def learn(self, env=None, iterations: int | None = None, *, eval_env=None,
+              callback: Callable[["BaseAgent", dict[str, Any]], bool | None] | None = None) -> "BaseAgent":
+        """Train for ``iterations`` (default: the config's) and return the agent.
+
+        ``env``/``eval_env``: vector envs for rollouts and evaluation (default: built from the
+        config). ``callback(agent, metrics)`` runs after each iteration; ``False`` stops training.
+        """
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        env = env or self.make_env()
+        total = iterations if iterations is not None else self.config.iterations
+        collector = RolloutCollector(env, seed=self.config.seed * 100_003 + self.rank * 7_919 + self.iteration)
+        logger = RunLogger(self.output_dir, tensorboard=self.config.tensorboard, enabled=self.accelerator.is_main_process)
+        if self.accelerator.is_main_process:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            save_yaml(self.config, self.output_dir / "config.yaml")
+        columns = (TextColumn(f"[bold]{self.name}[/] {self.config.env}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[status]}"), TimeRemainingColumn())
+        with Progress(*columns, disable=not self.accelerator.is_main_process, transient=False) as progress:
+            task = progress.add_task("train", total=total, completed=self.iteration, status="")
+            while self.iteration < total:
+                metrics = self._iterate(collector)
+                if self.config.eval_every and self.iteration % self.config.eval_every == 0:
+                    metrics.update(self.evaluate(eval_env, logger=logger))
+                logger.log(metrics, step=self.trajectories_total)
+                if self.config.save_every and self.iteration % self.config.save_every == 0:
+                    self.save_checkpoint()
+                progress.update(task, completed=self.iteration,
+                                status=f"return {metrics.get('rollout/return_mean', float('nan')):.2f}")
+                if callback is not None and callback(self, metrics) is False:
+                    break
+        if not self.config.save_every or self.iteration % self.config.save_every:
+            self.save_checkpoint()
+        logger.close()
+        return self
+
+    def _iterate(self, collector: RolloutCollector) -> dict[str, Any]:
+        start = time.perf_counter()
+        trajectories = self.collect_rollouts(collector)
+        collect_s = time.perf_counter() - start
+        self.store(trajectories)
+        start = time.perf_counter()
+        train_metrics = self.train()
+        for key, value in train_metrics.items():
+            if not math.isfinite(float(value)):
+                raise NonFiniteLossError(
+                    f"{key} became {value} at iteration {self.iteration}; stopping. The last good "
+                    f"checkpoint is in {self.output_dir / 'checkpoints'} (resume with --resume after "
+                    "lowering the learning rate)")
+        self.iteration += 1
+        returns = self._gather([t.episode_return for t in trajectories])
+        successes = self._gather([float(t.success) for t in trajectories])
+        turns = self._gather([len(t.transitions) for t in trajectories])
+        self.trajectories_total += len(returns)
+        self.env_steps += int(sum(turns))
+        return {"iteration": self.iteration, "rollout/return_mean": float(np.mean(returns)) if returns else 0.0,
+                "rollout/success_rate": float(np.mean(successes)) if successes else 0.0,
+                "rollout/turns_mean": float(np.mean(turns)) if turns else 0.0,
+                "time/trajectories_total": self.trajectories_total, "time/env_steps": self.env_steps,
+                "time/collect_s": collect_s, "time/train_s": time.perf_counter() - start, **train_metrics}
+
+    def _gather(self, values: list[float]) -> list[float]:
+        """Values of every process (trajectory counts may differ between processes)."""
+        if self.world == 1:
+            return list(values)
+        from accelerate.utils import gather_object
+
+        return list(gather_object(list(values)))
+
+    def collect_rollouts(self, collector: RolloutCollector) -> list[Trajectory]:
+        """This process's share of ``trajectories_per_iteration`` trajectories."""
+        share = max(1, math.ceil(self.config.trajectories_per_iteration / self.world))
+        return collector.collect(lambda obs: self.act_batch(obs), share)
+
+    def store(self, trajectories: list[Trajectory]) -> None:
+        """Keep what the algorithm needs of new trajectories (override)."""
+        self.last_trajectories = trajectories
+
+    def train(self) -> dict[str, float]:
+        """One iteration of updates; returns scalar metrics (override)."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- evaluation
+    def evaluate(self, env=None, episodes: int | None = None, *, logger: RunLogger | None = None) -> dict[str, float]:
+        """Mean return and success rate over ``episodes`` evaluation episodes with fixed seeds."""
+        episodes = episodes or self.config.eval_episodes
+        env = env or self.make_env(min(self.config.num_envs, episodes))
+        collector = RolloutCollector(env, seed=10_000_019 + self.config.seed)
+        trajectories = collector.collect(lambda obs: self.act_batch(obs, deterministic=self.config.eval_greedy),
+                                         episodes)[:episodes]
+        if logger is not None:
+            logger.log_dialogues("eval/dialogues", [_transcript(t) for t in trajectories[:3]], self.trajectories_total)
+        return {"eval/return_mean": float(np.mean([t.episode_return for t in trajectories])),
+                "eval/success_rate": float(np.mean([t.success for t in trajectories])),
+                "eval/episodes": len(trajectories)}
+
+    # ------------------------------------------------------------ checkpoints
+    def _modules(self) -> dict[str, Any]:
+        """Objects with ``state_dict`` to checkpoint besides the actor (override to add)."""
+        return {"actor_optimizer": self.actor_optimizer}
+
+    def _process_state(self) -> dict[str, Any]:
+        """Per-process state (replay shard and RNGs) saved by every process."""
+        return {"rng": _rng_state()}
+
+    def _load_process_state(self, state: dict[str, Any]) -> None:
+        _set_rng_state(state["rng"])
+
+    def save(self, path: str | Path) -> Path:
+        """Save everything needed to resume: actor, config, modules, per-process state."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        if self.accelerator.is_main_process:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            unwrapped = self.accelerator.unwrap_model(self.policy.model)
+            unwrapped.save_pretrained(tmp / "actor")
+            self.policy.tokenizer.save_pretrained(tmp / "actor")
+            self._save_extra(tmp)
+            torch.save({k: v.state_dict() for k, v in self._modules().items()}, tmp / "modules.pt")
+            save_yaml(self.config, tmp / "config.yaml")
+            (tmp / "agent.json").write_text(json.dumps({
+                "agent": self.name, "iteration": self.iteration, "trajectories_total": self.trajectories_total,
+                "env_steps": self.env_steps, "world_size": self.world}))
+        self.accelerator.wait_for_everyone()
+        torch.save(self._process_state(), tmp / f"process_{self.rank}.pt")
+        self.accelerator.wait_for_everyone()
+        if self.accelerator.is_main_process:
+            shutil.rmtree(path, ignore_errors=True)
+            os.replace(tmp, path)
+        self.accelerator.wait_for_everyone()
+        return path
+
+    def _save_extra(self, directory: Path) -> None:
+        """Write extra model files (e.g. the critic encoder's config) into ``directory``."""
+
+    def save_checkpoint(self) -> Path:
+        root = self.output_dir / "checkpoints"
+        path = self.save(root / f"iter_{self.iteration:06d}")
+        if self.accelerator.is_main_process:
+            latest = root / "latest.tmp"
+            latest.write_text(path.name)
+            os.replace(latest, root / "latest")
+            for old in sorted(root.glob("iter_*"))[:-2]:  # keep the two most recent
+                shutil.rmtree(old, ignore_errors=True)
+        return path
+
+    @staticmethod
+    def latest_checkpoint(output_dir: str | Path) -> Path | None:
+        pointer = Path(output_dir) / "checkpoints" / "latest"
+        return pointer.parent / pointer.read_text().strip() if pointer.exists() else None
+
+    @classmethod
+    def load(cls, path: str | Path, **overrides: Any) -> "BaseAgent":
+        """Rebuild an agent from a directory written by :meth:`save`."""
+        from archer_agents.config import load_yaml
+        from archer_agents.registry import get_agent
+
+        path = Path(path)
+        if not (path / "agent.json").is_file():
+            raise FileNotFoundError(f"{str(path)!r} is not an archer-agents checkpoint (no agent.json)")
+        meta = json.loads((path / "agent.json").read_text())
+        agent_class = get_agent(meta["agent"]) if cls is BaseAgent else cls
+        values = {**load_yaml(path / "config.yaml"), **overrides, "init_checkpoint": str(path)}
+        agent = agent_class(update(agent_class.config_class(), values))
+        agent.iteration, agent.trajectories_total, agent.env_steps = (
+            meta["iteration"], meta["trajectories_total"], meta["env_steps"])
+        modules = torch.load(path / "modules.pt", map_location=agent.accelerator.device, weights_only=False)
+        for key, module in agent._modules().items():
+            module.load_state_dict(modules[key])
+        process_file = path / f"process_{agent.rank}.pt"
+        if process_file.exists():
+            agent._load_process_state(torch.load(process_file, weights_only=False))
+        return agent
+
+
+def _transcript(trajectory: Trajectory) -> str:
+    if not trajectory.transitions:
+        return ""
+    last = trajectory.transitions[-1]
+    return f"{last.next_observation}\n(return {trajectory.episode_return:g}, success {trajectory.success})"
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _rng_state() -> dict[str, Any]:
+    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+

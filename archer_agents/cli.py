@@ -1,0 +1,185 @@
+"""The ``archer-agents`` command line: train, pretrain, evaluate, compare, list.
+
+``archer-agents train`` with no flag trains ArCHer on Twenty Questions Subset with the ``tiny``
+preset and the offline oracle: BC pretraining on the scripted expert's games, then ArCHer, all
+on a laptop CPU. Any config key can be overridden as ``key=value`` (see ``archer-agents list
+--agent NAME``); ``--config run.yaml`` loads a file first. Several processes or GPUs:
+``--num-processes N`` (relaunches under ``accelerate launch``), or call ``accelerate launch -m
+archer_agents.cli train ...`` yourself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from archer_agents.config import ConfigError, field_docs, load_yaml, parse_overrides, update
+from archer_agents.registry import AGENT_NAMES, get_agent
+
+DEFAULT_ENV = "archer/TwentyQuestionsSubset-v0"
+
+
+def build_config(agent: str, env: str, preset: str, config_file: str | None, overrides: Sequence[str]):
+    import archer_gym
+    from archer_agents.presets import preset_values
+
+    agent_class = get_agent(agent)
+    env_id = archer_gym.resolve_env_id(env)
+    values = preset_values(preset, env_id, agent_class.config_class)
+    if config_file:
+        values.update(load_yaml(config_file))
+    values.update(parse_overrides(overrides))
+    values["env"] = env_id
+    values.setdefault("output_dir", f"runs/{agent}/{env_id.split('/')[-1]}")
+    return agent_class, update(agent_class.config_class(), values)
+
+
+def cmd_train(args: argparse.Namespace, agent_name: str | None = None) -> int:
+    if args.num_processes > 1 and "ACCELERATE_LAUNCHED" not in os.environ and "LOCAL_RANK" not in os.environ:
+        return _relaunch(args.num_processes)
+    agent_class, config = build_config(agent_name or args.agent, args.env, args.preset, args.config, args.overrides)
+    if args.resume:
+        checkpoint = agent_class.latest_checkpoint(config.output_dir)
+        if checkpoint is None:
+            print(f"no checkpoint in {config.output_dir}; starting fresh", file=sys.stderr)
+            agent = agent_class(config)
+        else:
+            print(f"resuming from {checkpoint}", file=sys.stderr)
+            agent = agent_class.load(checkpoint, **{k: v for k, v in parse_overrides(args.overrides).items()})
+    else:
+        agent = agent_class(config)
+    agent.learn()
+    if agent.accelerator.is_main_process:
+        result = agent.evaluate()
+        print(json.dumps({"agent": agent.name, "env": config.env, "iterations": agent.iteration,
+                          "trajectories": agent.trajectories_total, **result}))
+    return 0
+
+
+def _relaunch(num_processes: int) -> int:
+    argv = [a for a in sys.argv[1:]]
+    for i, a in enumerate(argv):  # drop --num-processes N
+        if a == "--num-processes":
+            del argv[i : i + 2]
+            break
+        if a.startswith("--num-processes="):
+            del argv[i]
+            break
+    import torch
+
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
+               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
+    if not torch.cuda.is_available():
+        command.append("--cpu")
+    command += ["-m", "archer_agents.cli", *argv]
+    return subprocess.call(command, env={**os.environ, "ACCELERATE_LAUNCHED": "1"})
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from archer_agents.base import BaseAgent
+
+    checkpoint = Path(args.checkpoint)
+    if (checkpoint / "checkpoints" / "latest").exists():
+        checkpoint = BaseAgent.latest_checkpoint(checkpoint)
+    overrides = parse_overrides(args.overrides)
+    if args.env:
+        import archer_gym
+
+        overrides["env"] = archer_gym.resolve_env_id(args.env)
+    agent = BaseAgent.load(checkpoint, **overrides)
+    print(json.dumps({"checkpoint": str(checkpoint), **agent.evaluate(episodes=args.episodes)}))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from archer_agents.compare import compare
+
+    agents = args.agents.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    table = compare(agents, args.env, seeds=seeds, trajectories=args.trajectories, preset=args.preset,
+                    output_dir=args.output_dir, overrides=args.overrides)
+    print(table)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.agent:
+        agent_class = get_agent(args.agent)
+        docs = field_docs(agent_class.config_class)
+        import dataclasses
+
+        print(f"{args.agent}: config keys (override with key=value)\n")
+        for f in dataclasses.fields(agent_class.config_class):
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            print(f"  {f.name} = {default!r}\n      {docs.get(f.name, '')}")
+        return 0
+    from archer_gym.registration import ENVS
+
+    print("agents:", ", ".join(AGENT_NAMES))
+    print("envs:  ", ", ".join(e.id for e in ENVS))
+    return 0
+
+
+def _add_train_flags(p: argparse.ArgumentParser, with_agent: bool) -> None:
+    if with_agent:
+        p.add_argument("--agent", default="archer", choices=AGENT_NAMES, help="algorithm to train (default: archer)")
+    p.add_argument("--env", default=DEFAULT_ENV, help=f"env id or short name (default: {DEFAULT_ENV})")
+    p.add_argument("--preset", default="tiny", choices=["default", "tiny", "paper"],
+                   help="tiny: small models built from configs, CPU-friendly (default); paper: gpt2 + roberta-base "
+                        "and the paper's per-env hyperparameters; default: the config dataclass defaults")
+    p.add_argument("--config", help="YAML file of config keys, applied after the preset")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
+    p.add_argument("--num-processes", type=int, default=1,
+                   help="processes (GPUs) to train with; each collects its own rollouts (uses accelerate launch)")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                   help="config overrides, e.g. iterations=50 actor_lr=1e-5 (see `archer-agents list --agent NAME`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archer-agents", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("train", help="train an agent (default: ArCHer, tiny preset, Twenty Questions Subset)")
+    _add_train_flags(p, with_agent=True)
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("pretrain", help="behaviour cloning on a dialogue dataset (the BC start of every agent)")
+    _add_train_flags(p, with_agent=False)
+    p.set_defaults(func=lambda a: cmd_train(a, "bc"))
+    p = sub.add_parser("evaluate", help="evaluate a checkpoint")
+    p.add_argument("checkpoint", help="checkpoint directory, or a run's output_dir (its latest checkpoint)")
+    p.add_argument("--episodes", type=int, default=None, help="episodes (default: the config's eval_episodes)")
+    p.add_argument("--env", help="evaluate on another env id than the one trained on")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. eval_greedy=false")
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("compare", help="several agents on one env, same budget and seeds: table + plot")
+    p.add_argument("--agents", default="archer,archer_ppo,filtered_bc,chai,ppo",
+                   help="comma-separated agents (default: all five RL agents)")
+    p.add_argument("--env", default=DEFAULT_ENV, help=f"env id or short name (default: {DEFAULT_ENV})")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: 0,1,2)")
+    p.add_argument("--trajectories", type=int, default=640, help="env trajectories per run (the sample budget)")
+    p.add_argument("--preset", default="tiny", choices=["default", "tiny", "paper"], help="preset for every run")
+    p.add_argument("--output-dir", default="runs/compare", help="where runs, the table and the plot go")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides applied to every agent")
+    p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("list", help="list agents and envs, or an agent's config keys")
+    p.add_argument("--agent", choices=AGENT_NAMES, help="show this agent's config keys and their meaning")
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, ValueError, FileNotFoundError) as error:
+        print(f"archer-agents: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

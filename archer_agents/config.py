@@ -1,0 +1,154 @@
+"""Agent configuration: dataclasses with a docstring per field, YAML files and CLI overrides.
+
+Each agent has a config dataclass (``ArcherConfig(AgentConfig)``, ...); a field's docstring, the
+string literal right below it, is its documentation and shows up in ``archer-agents train --help``.
+Resolution order: dataclass defaults (the paper's values) < preset < YAML file < ``key=value``
+overrides. The resolved config is saved beside every checkpoint.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import textwrap
+import typing
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+
+@dataclasses.dataclass
+class AgentConfig:
+    """Settings every agent shares."""
+
+    env: str = "archer/TwentyQuestionsSubset-v0"
+    """Environment id or short name (see ``archer-gym list``)."""
+    env_kwargs: dict = dataclasses.field(default_factory=dict)
+    """Extra keyword arguments for the env constructor (e.g. ``{"oracle": "openai"}``)."""
+    num_envs: int = 32
+    """Parallel envs per process; every process collects its own rollouts."""
+    seed: int = 0
+    """Seed of models, sampling, replay and env resets."""
+    actor: str = "tiny"
+    """Causal LM name or path, or ``tiny`` (a 2-layer GPT-2 built from a config)."""
+    critic: str = "tiny"
+    """Critic encoder name or path, or ``tiny`` (a 2-layer RoBERTa built from a config)."""
+    lora_rank: int = 0
+    """LoRA rank for the actor (0 = full fine-tuning); needs ``peft``."""
+    init_checkpoint: str = ""
+    """Checkpoint directory to start the actor from (usually a BC run). Empty: with the tiny preset,
+    BC pretraining runs first on the scripted dataset; otherwise the actor starts as loaded."""
+    max_prompt_tokens: int = 512
+    """Observations are cut from the left to this many tokens (the paper's 512)."""
+    max_new_tokens: int = 32
+    """Longest utterance in tokens; generation stops earlier at a newline."""
+    temperature: float = 1.0
+    """Sampling temperature of rollouts and policy samples."""
+    iterations: int = 2000
+    """Training iterations (collect, then train)."""
+    trajectories_per_iteration: int = 128
+    """Environment trajectories collected per iteration (all processes together)."""
+    gamma: float = 0.95
+    """Discount factor between utterances."""
+    actor_lr: float = 1e-6
+    """Actor learning rate (Adam)."""
+    batch_size: int = 256
+    """Transitions per optimiser step."""
+    micro_batch_size: int = 8
+    """Transitions per forward pass; gradients are averaged over ``batch_size / micro_batch_size``."""
+    grad_clip: float = 1.0
+    """Global gradient-norm clip, per module."""
+    eval_every: int = 25
+    """Evaluate every this many iterations (0 = never)."""
+    eval_episodes: int = 32
+    """Episodes per evaluation, with fixed seeds separate from training."""
+    eval_greedy: bool = True
+    """Greedy decoding at evaluation."""
+    save_every: int = 25
+    """Checkpoint every this many iterations (0 = only at the end)."""
+    output_dir: str = "runs/archer"
+    """Where logs, checkpoints and the resolved config go."""
+    tensorboard: bool = True
+    """Also write TensorBoard event files (JSONL is always written)."""
+    device: str = "auto"
+    """``auto`` (accelerate picks), ``cpu`` or ``cuda``."""
+    bc_dataset: str = ""
+    """BC data: JSONL of LMRL-Gym games ({lines, ...}) or {observation, action} pairs. Empty: the
+    scripted expert's games for the question-game envs."""
+    bc_episodes: int = 2000
+    """Scripted episodes generated for automatic BC pretraining (tiny preset)."""
+    bc_steps: int = 600
+    """Optimiser steps of automatic BC pretraining (tiny preset)."""
+    bc_lr: float = 1e-3
+    """Learning rate of BC pretraining."""
+
+
+class ConfigError(ValueError):
+    """A config key that does not exist, or a value of the wrong type."""
+
+
+@lru_cache(maxsize=None)
+def field_docs(cls: type) -> dict[str, str]:
+    """Field name -> docstring (the string literal after the field), over the class hierarchy."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(klass):
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        body = tree.body[0].body  # type: ignore[attr-defined]
+        for node, following in zip(body, body[1:]):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
+                docs[node.target.id] = " ".join(str(following.value.value).split())
+    return docs
+
+
+def _coerce(cls: type, name: str, value: Any) -> Any:
+    hint = typing.get_type_hints(cls)[name]
+    if isinstance(value, str) and hint is not str:
+        value = yaml.safe_load(value)
+    origin = typing.get_origin(hint) or hint
+    if origin is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if origin in (int, float, str, bool, dict, list) and not isinstance(value, origin):
+        raise ConfigError(f"{name} expects {origin.__name__}, got {value!r}")
+    if origin is int and isinstance(value, bool):
+        raise ConfigError(f"{name} expects int, got {value!r}")
+    return value
+
+
+def update(config: Any, values: dict[str, Any]) -> Any:
+    """A copy of ``config`` with ``values`` applied; unknown keys are a clear error."""
+    names = {f.name for f in dataclasses.fields(config)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {unknown} for {type(config).__name__}; "
+                          f"valid keys: {', '.join(sorted(names))}")
+    return dataclasses.replace(config, **{k: _coerce(type(config), k, v) for k, v in values.items()})
+
+
+def parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    values = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"expected KEY=VALUE, got {item!r}")
+        values[key.strip()] = value
+    return values
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys")
+    return data
+
+
+def save_yaml(config: Any, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(dataclasses.asdict(config), sort_keys=False))

@@ -1,0 +1,74 @@
+"""Run logging: JSONL (always), TensorBoard (optional), sample dialogues as text.
+
+Keys are stable across agents (``rollout/return_mean``, ``eval/success_rate``, ``critic/q1_loss``,
+``actor/pg_loss``, ``time/trajectories_total``, ...). The x-axis is the cumulative number of
+environment trajectories, the paper's axis; the iteration and env steps are logged alongside.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+
+class RunLogger:
+    """Appends one JSON record per log call to ``metrics.jsonl``; mirrors scalars to TensorBoard."""
+
+    def __init__(self, output_dir: str | Path, *, tensorboard: bool = True, enabled: bool = True):
+        self.dir = Path(output_dir)
+        self.enabled = enabled
+        self.writer = None
+        if not enabled:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.jsonl = (self.dir / "metrics.jsonl").open("a", encoding="utf-8")
+        self.samples = (self.dir / "samples.txt").open("a", encoding="utf-8")
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.writer = SummaryWriter(str(self.dir / "tensorboard"))
+            except ImportError:  # tensorboard is optional
+                self.writer = None
+
+    def log(self, metrics: dict[str, Any], step: int) -> None:
+        if not self.enabled:
+            return
+        record = {"time": time.time(), "step": step, **{k: _plain(v) for k, v in metrics.items()}}
+        self.jsonl.write(json.dumps(record) + "\n")
+        self.jsonl.flush()
+        if self.writer is not None:
+            for key, value in metrics.items():
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    self.writer.add_scalar(key, value, step)
+
+    def log_dialogues(self, title: str, dialogues: list[str], step: int) -> None:
+        if not self.enabled or not dialogues:
+            return
+        text = "\n\n".join(dialogues)
+        self.samples.write(f"===== {title} (trajectories {step}) =====\n{text}\n\n")
+        self.samples.flush()
+        if self.writer is not None:
+            self.writer.add_text(title, "\n\n".join(f"```\n{d}\n```" for d in dialogues), step)
+
+    def close(self) -> None:
+        if not self.enabled:
+            return
+        self.jsonl.close()
+        self.samples.close()
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def read_metrics(output_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(output_dir) / "metrics.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []

@@ -1,0 +1,1 @@
+"""Neural building blocks: the token-level policy, the utterance-level critic, model presets."""

@@ -1,0 +1,74 @@
+"""The utterance-level critic: double Q(s, a) and V(s) heads on a text encoder.
+
+As in the paper (algorithms.md §1.2): one encoder embeds the observation and the action
+separately (its pooled output); two Q heads read ``[e_obs, e_act]``, two V heads read ``e_obs``.
+Unlike the reference, the hidden size comes from the encoder's config, observation and action
+texts go through the encoder in ONE batched pass, and the target network is a frozen copy
+updated by Polyak averaging (never part of any optimiser or gradient clip).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Sequence
+
+import torch
+from torch import nn
+
+
+def _mlp(in_dim: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                         nn.Linear(hidden, 1))
+
+
+class DoubleCritic(nn.Module):
+    """Encoder + Q1, Q2 (state-action) + V1, V2 (state) heads."""
+
+    def __init__(self, encoder, tokenizer, *, max_tokens: int = 512):
+        super().__init__()
+        self.encoder, self.tokenizer, self.max_tokens = encoder, tokenizer, max_tokens
+        tokenizer.truncation_side = "left"  # keep the latest turns of long histories
+        hidden = encoder.config.hidden_size
+        self.q1, self.q2 = _mlp(2 * hidden, hidden), _mlp(2 * hidden, hidden)
+        self.v1, self.v2 = _mlp(hidden, hidden), _mlp(hidden, hidden)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:
+        """Pooled encoder output per text (the pooler if the encoder has one, else mean pooling)."""
+        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True,
+                               max_length=self.max_tokens).to(self.device)
+        out = self.encoder(**batch)
+        pooled = getattr(out, "pooler_output", None)
+        if pooled is not None:
+            return pooled
+        mask = batch["attention_mask"][..., None].to(out.last_hidden_state.dtype)
+        return (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+    def forward(self, observations: Sequence[str], actions: Sequence[str] | None = None):
+        """``(q1, q2, v1, v2)``, each of shape ``(batch,)``; q's are None without actions."""
+        n = len(observations)
+        embedded = self.embed(list(observations) + list(actions or []))
+        e_obs = embedded[:n]
+        v1, v2 = self.v1(e_obs).squeeze(-1), self.v2(e_obs).squeeze(-1)
+        if actions is None:
+            return None, None, v1, v2
+        both = torch.cat([e_obs, embedded[n:]], dim=-1)
+        return self.q1(both).squeeze(-1), self.q2(both).squeeze(-1), v1, v2
+
+
+class CriticWithTarget(nn.Module):
+    """The online critic and its Polyak-averaged target copy."""
+
+    def __init__(self, critic: DoubleCritic):
+        super().__init__()
+        self.online = critic
+        self.target = copy.deepcopy(critic).requires_grad_(False)
+
+    @torch.no_grad()
+    def polyak_update(self, tau: float) -> None:
+        """``target <- (1 - tau) * target + tau * online``."""
+        for target, online in zip(self.target.parameters(), self.online.parameters()):
+            target.lerp_(online, tau)

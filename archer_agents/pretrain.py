@@ -1,0 +1,77 @@
+"""The ``tiny`` preset's starting point: a tokenizer and a BC-pretrained actor, built offline.
+
+The tokenizer is trained on the BC dataset's text and the actor (a 2-layer GPT-2) is trained by
+behaviour cloning on it. The result is cached under ``$ARCHER_AGENTS_CACHE`` (default
+``~/.cache/archer_agents``), keyed by everything that determines it, so agents compared head to
+head start from the very same checkpoint, and a second run starts in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from archer_agents.config import AgentConfig
+
+CACHE_VERSION = 1
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ARCHER_AGENTS_CACHE", "~/.cache/archer_agents")).expanduser()
+
+
+def _key(config: AgentConfig) -> str:
+    import archer_gym
+
+    fields = {"version": CACHE_VERSION, "env": archer_gym.resolve_env_id(config.env), "env_kwargs": config.env_kwargs,
+              "seed": config.seed, "bc_dataset": config.bc_dataset, "bc_episodes": config.bc_episodes,
+              "bc_steps": config.bc_steps, "bc_lr": config.bc_lr, "max_prompt_tokens": config.max_prompt_tokens}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def pretrained_tiny_actor(config: AgentConfig, accelerator) -> Path:
+    """Directory of the cached BC-pretrained tiny actor for ``config`` (built if missing)."""
+    path = cache_dir() / f"tiny-bc-{_key(config)}"
+    with accelerator.main_process_first():
+        if accelerator.is_main_process and not (path / "actor" / "config.json").exists():
+            _build(config, path, accelerator)
+    return path
+
+
+def _build(config: AgentConfig, path: Path, accelerator) -> None:
+    from rich.progress import Progress
+
+    import archer_gym
+    from archer_agents.algorithms.bc import action_ids, imitation_step
+    from archer_agents.data import load_pairs, scripted_pairs
+    from archer_agents.models.policy import TextPolicy
+    from archer_agents.models.presets import tiny_actor, train_tokenizer
+
+    torch.manual_seed(config.seed)
+    texts = load_pairs(config.bc_dataset) if config.bc_dataset else scripted_pairs(
+        archer_gym.resolve_env_id(config.env), config.bc_episodes, config.seed, config.env_kwargs)
+    corpus = sorted({o for o, _ in texts}) + [a + "\n" for _, a in texts]
+    tokenizer = train_tokenizer(corpus)
+    policy = TextPolicy(tiny_actor(tokenizer).to(accelerator.device), tokenizer,
+                        max_prompt_tokens=config.max_prompt_tokens, max_new_tokens=config.max_new_tokens)
+    pairs = list(zip([o for o, _ in texts], action_ids(policy, [a for _, a in texts])))
+    optimizer = torch.optim.Adam(policy.model.parameters(), lr=config.bc_lr)
+    rng = np.random.default_rng(config.seed)
+    with Progress(transient=True) as progress:
+        task = progress.add_task("BC pretraining (tiny preset)", total=config.bc_steps)
+        for _ in range(config.bc_steps):
+            batch = [pairs[i] for i in rng.integers(len(pairs), size=32)]
+            imitation_step(policy, optimizer, accelerator, batch, micro_batch_size=32, grad_clip=1.0)
+            progress.advance(task)
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    policy.model.save_pretrained(tmp / "actor")
+    tokenizer.save_pretrained(tmp / "actor")
+    shutil.rmtree(path, ignore_errors=True)
+    os.replace(tmp, path)

@@ -1,0 +1,162 @@
+"""Agents built around the utterance-level critic: ArCHer, ArCHer-PPO and CHAI.
+
+They share the replay buffer, the double critic with its target, and the paper's critic update
+(algorithms.md §1.3), written once in :meth:`CriticAgent.critic_step`:
+
+    L = MSE(Q1(s,a), r + γ(1-d) V̄1(s')) + MSE(Q2(s,a), r + γ(1-d) V̄2(s'))
+      + MSE(V1(s), Q̄1(s,ã)) + MSE(V2(s), Q̄2(s,ã)),    ã = the agent's own choice at s
+
+followed by a gradient clip on the critic's own parameters and a Polyak update of the target.
+Subclasses say how ``ã`` is chosen (``policy_choice``) and how the actor learns (``actor_update``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from archer_agents.base import BaseAgent
+from archer_agents.buffers import ReplayBuffer, Trajectory, Transition
+from archer_agents.config import AgentConfig
+from archer_agents.models.critic import CriticWithTarget, DoubleCritic
+from archer_agents.models.policy import Utterance
+
+
+@dataclasses.dataclass
+class CriticAgentConfig(AgentConfig):
+    """Settings of agents with an utterance-level critic (paper values as defaults)."""
+
+    critic_lr: float = 2e-5
+    """Critic learning rate (Adam)."""
+    critic_steps: int = 50
+    """Critic optimiser steps per iteration."""
+    actor_steps: int = 3
+    """Actor optimiser steps per iteration (after warm-up)."""
+    warmup_iterations: int = 20
+    """Iterations that train only the critic, so the actor never follows an untrained critic."""
+    tau: float = 0.1
+    """Polyak rate of the target critic, applied after every critic step."""
+    replay_capacity: int = 100_000
+    """Transitions kept in the FIFO replay buffer."""
+    bootstrap_on_truncation: bool = False
+    """Bootstrap through time-limit truncations (False = the paper: every episode end is terminal)."""
+    critic_max_tokens: int = 512
+    """Critic inputs are cut from the left to this many tokens."""
+
+
+class CriticAgent(BaseAgent):
+    """Replay buffer + double critic with target; the loop's ``train`` is critic then actor."""
+
+    config_class = CriticAgentConfig
+
+    def _setup(self) -> None:
+        super()._setup()
+        c = self.config
+        self.replay = ReplayBuffer(c.replay_capacity, seed=c.seed * 1000 + self.rank)
+        self.critics = CriticWithTarget(self._build_critic()).to(self.accelerator.device)
+        self.critic_optimizer = torch.optim.Adam(self.critics.online.parameters(), lr=c.critic_lr)
+        self.critics.online, self.critic_optimizer = self.accelerator.prepare(self.critics.online, self.critic_optimizer)
+
+    def _build_critic(self) -> DoubleCritic:
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        from archer_agents.models.presets import TINY, load_encoder, tiny_encoder
+
+        c = self.config
+        saved = Path(c.init_checkpoint) / "critic_encoder" if c.init_checkpoint else None
+        if saved is not None and saved.is_dir():  # resuming: the architecture comes from the checkpoint
+            encoder, tokenizer = AutoModel.from_config(AutoConfig.from_pretrained(saved)), AutoTokenizer.from_pretrained(saved)
+        elif c.critic == TINY:
+            tokenizer = AutoTokenizer.from_pretrained(self.policy.tokenizer.name_or_path)
+            tokenizer.padding_side = "right"
+            encoder = tiny_encoder(tokenizer)
+        else:
+            encoder, tokenizer = load_encoder(c.critic)
+        return DoubleCritic(encoder, tokenizer, max_tokens=c.critic_max_tokens)
+
+    # --------------------------------------------------------------- storage
+    def store(self, trajectories: list[Trajectory]) -> None:
+        self.replay.add([t for trajectory in trajectories for t in trajectory.transitions])
+
+    # -------------------------------------------------------------- training
+    def train(self) -> dict[str, float]:
+        metrics: dict[str, float] = {}
+        for _ in range(self.config.critic_steps):
+            metrics = self.critic_step()
+        if self.iteration >= self.config.warmup_iterations and self.config.actor_steps:
+            metrics.update(self.actor_update())
+        return metrics
+
+    def policy_choice(self, observations: Sequence[str]) -> list[Utterance]:
+        """ã for the V target: a fresh sample of the current policy (override: CHAI)."""
+        return self.act_batch(observations)
+
+    def _micro_batches(self, items: list) -> list[list]:
+        size = self.config.micro_batch_size
+        return [items[i : i + size] for i in range(0, len(items), size)]
+
+    def critic_step(self) -> dict[str, float]:
+        c = self.config
+        batch = self.replay.sample(c.batch_size)
+        chunks = self._micro_batches(batch)
+        self.critic_optimizer.zero_grad(set_to_none=True)
+        totals = {"critic/q1_loss": 0.0, "critic/q2_loss": 0.0, "critic/v1_loss": 0.0, "critic/v2_loss": 0.0,
+                  "critic/q_mean": 0.0, "critic/v_mean": 0.0}
+        for chunk in chunks:
+            losses, q_mean, v_mean = self._critic_losses(chunk)
+            self.accelerator.backward(sum(losses) / len(chunks))
+            for key, loss in zip(("q1", "q2", "v1", "v2"), losses):
+                totals[f"critic/{key}_loss"] += loss.item() / len(chunks)
+            totals["critic/q_mean"] += q_mean / len(chunks)
+            totals["critic/v_mean"] += v_mean / len(chunks)
+        self.accelerator.clip_grad_norm_(self.critics.online.parameters(), c.grad_clip)
+        self.critic_optimizer.step()
+        self.critics.polyak_update(c.tau)
+        return totals
+
+    def _critic_losses(self, chunk: list[Transition]):
+        c = self.config
+        device = self.accelerator.device
+        observations = [t.observation for t in chunk]
+        rewards = torch.tensor([t.reward for t in chunk], device=device)
+        not_done = torch.tensor([0.0 if t.done(c.bootstrap_on_truncation) else 1.0 for t in chunk], device=device)
+        with torch.no_grad():
+            choice = [u.text for u in self.policy_choice(observations)]
+            _, _, next_v1, next_v2 = self.critics.target([t.next_observation for t in chunk])
+            target_q1, target_q2, _, _ = self.critics.target(observations, choice)
+            y1 = rewards + c.gamma * not_done * next_v1
+            y2 = rewards + c.gamma * not_done * next_v2
+        q1, q2, v1, v2 = self.critics.online(observations, [t.action for t in chunk])
+        losses = (F.mse_loss(q1, y1), F.mse_loss(q2, y2), F.mse_loss(v1, target_q1), F.mse_loss(v2, target_q2))
+        return losses, torch.minimum(q1, q2).mean().item(), torch.minimum(v1, v2).mean().item()
+
+    @torch.no_grad()
+    def advantages(self, observations: Sequence[str], actions: Sequence[str]) -> torch.Tensor:
+        """A(s, a) = min(Q1, Q2)(s, a) - min(V1, V2)(s) with the online critic."""
+        q1, q2, v1, v2 = self.critics.online(observations, actions)
+        return torch.minimum(q1, q2) - torch.minimum(v1, v2)
+
+    def actor_update(self) -> dict[str, float]:
+        """Train the actor against the critic (override); CHAI never updates its actor."""
+        return {}
+
+    # ----------------------------------------------------------- checkpoints
+    def _modules(self) -> dict[str, Any]:
+        return {**super()._modules(), "critic_online": self.accelerator.unwrap_model(self.critics.online),
+                "critic_target": self.critics.target, "critic_optimizer": self.critic_optimizer}
+
+    def _save_extra(self, directory: Path) -> None:
+        critic = self.accelerator.unwrap_model(self.critics.online)
+        critic.encoder.config.save_pretrained(directory / "critic_encoder")
+        critic.tokenizer.save_pretrained(directory / "critic_encoder")
+
+    def _process_state(self) -> dict[str, Any]:
+        return {**super()._process_state(), "replay": self.replay.state_dict()}
+
+    def _load_process_state(self, state: dict[str, Any]) -> None:
+        super()._load_process_state(state)
+        self.replay.load_state_dict(state["replay"])

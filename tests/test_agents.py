@@ -1,0 +1,162 @@
+"""The agent zoo on tiny models (CPU, offline): API, checkpoints, determinism, exact log-probs."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+import torch
+
+from archer_agents import AGENT_NAMES, get_agent
+from archer_agents.base import BaseAgent, NonFiniteLossError
+from archer_agents.config import ConfigError
+from archer_gym.envs.guess_my_city import GuessMyCityVectorEnv
+from archer_gym.envs.twenty_questions import TwentyQuestionsVectorEnv
+from tests.conftest import ScriptedOracle, says_yes_to_target
+
+SUBSET = ["football", "dog", "banana", "truck", "pants", "computer", "piano", "chair", "pen", "scissors"]
+RL_AGENTS = ["archer", "archer_ppo", "filtered_bc", "chai", "ppo"]
+
+
+@pytest.fixture(scope="session")
+def bc_dataset(tmp_path_factory):
+    """Games of a questioner that guesses subset words in random order (BC data)."""
+    rng = random.Random(0)
+    path = tmp_path_factory.mktemp("bc") / "games.jsonl"
+    with path.open("w") as f:
+        for _ in range(300):
+            target = rng.choice(["dog", "cat"])
+            lines = []
+            for word in rng.sample(SUBSET + ["cat"], 6):
+                lines.append(f"Is it a {word}? {'Yes.' if word == target else 'No.'}")
+                if word == target:
+                    break
+            f.write(json.dumps({"lines": lines, "correct": lines[-1].endswith("Yes."), "word": [target]}) + "\n")
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def agent_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("ARCHER_AGENTS_CACHE", str(tmp_path_factory.getbasetemp() / "agent_cache"))
+
+
+def tiny(agent: str, tmp_path, bc_dataset, **overrides):
+    values = dict(env="20q", bc_dataset=bc_dataset, bc_steps=60, output_dir=str(tmp_path / agent), iterations=2,
+                  trajectories_per_iteration=8, num_envs=4, batch_size=16, micro_batch_size=8, critic_steps=2,
+                  actor_steps=1, warmup_iterations=1, eval_every=1, eval_episodes=4, save_every=1, critic_lr=1e-4,
+                  actor_lr=1e-5, max_new_tokens=10, tensorboard=False, ppo_states=8, k=2, epochs=1, ppo_epochs=1)
+    agent_class = get_agent(agent)
+    known = {f for f in agent_class.config_class.__dataclass_fields__}
+    return agent_class(**{k: v for k, v in {**values, **overrides}.items() if k in known})
+
+
+def question_env(n=4, task="twenty_questions", **kwargs):
+    oracle = ScriptedOracle(task, says_yes_to_target)
+    if task == "guess_my_city":
+        return GuessMyCityVectorEnv(n, oracle=oracle, max_turns=4, **kwargs)
+    return TwentyQuestionsVectorEnv(n, oracle=oracle, targets=["Dog", "Cat"], max_turns=4, **kwargs)
+
+
+@pytest.mark.parametrize("agent", RL_AGENTS)
+@pytest.mark.parametrize("task", ["twenty_questions", "guess_my_city"])
+def test_every_agent_learns_for_two_iterations(agent, task, tmp_path, bc_dataset):
+    a = tiny(agent, tmp_path, bc_dataset)
+    a.learn(question_env(task=task), eval_env=question_env(task=task))
+    assert a.iteration == 2 and a.trajectories_total >= 16
+    metrics = [json.loads(l) for l in (tmp_path / agent / "metrics.jsonl").read_text().splitlines()]
+    assert len(metrics) == 2 and "eval/return_mean" in metrics[-1] and "rollout/return_mean" in metrics[0]
+    assert all(math.isfinite(v) for m in metrics for v in m.values() if isinstance(v, float))
+    assert len(a.act(["Questions:\n", "Questions:\nIs it a dog? No.\n"])) == 2
+    assert (tmp_path / agent / "checkpoints" / "latest").exists()
+
+
+def test_bc_agent_pretrains_and_improves_likelihood(tmp_path, bc_dataset):
+    bc = tiny("bc", tmp_path, bc_dataset, iterations=2, steps_per_iteration=5, batch_size=8, eval_every=0)
+    bc.learn(question_env(), eval_env=question_env())
+    losses = [json.loads(l)["actor/bc_loss"] for l in (tmp_path / "bc" / "metrics.jsonl").read_text().splitlines()]
+    assert len(losses) == 2 and all(math.isfinite(x) for x in losses)
+
+
+@pytest.mark.parametrize("rows", [["Questions:\n"], ["Questions:\n", "Questions:\nIs it a dog? No.\nIs it a pen? No.\n"]])
+def test_update_log_probs_equal_sampling_log_probs(tmp_path, bc_dataset, rows):
+    policy = tiny("archer", tmp_path, bc_dataset).policy
+    torch.manual_seed(0)
+    samples = policy.generate(rows * 3)
+    with torch.no_grad():
+        scored, mask = policy.token_log_probs(rows * 3, [u.token_ids for u in samples])
+    for row, u, m in zip(scored, samples, mask):
+        assert len(u.token_ids) == int(m.sum()) >= 1
+        assert torch.allclose(row[: len(u.token_ids)], torch.tensor(u.token_log_probs), atol=1e-4)
+        assert u.token_ids[-1] in policy.stop_ids.tolist() or u.cut  # the stop token is kept
+
+
+def test_save_load_resume_round_trip(tmp_path, bc_dataset):
+    agent = tiny("archer", tmp_path, bc_dataset)
+    agent.learn(question_env(), eval_env=question_env())
+    checkpoint = BaseAgent.latest_checkpoint(tmp_path / "archer")
+    loaded = BaseAgent.load(checkpoint)
+    assert type(loaded) is type(agent) and loaded.iteration == 2
+    assert len(loaded.replay) == len(agent.replay) and loaded.replay.items[0] == agent.replay.items[0]
+    for (name, p), q in zip(agent.policy.model.named_parameters(), loaded.policy.model.parameters()):
+        assert torch.equal(p, q), name
+    online = agent.accelerator.unwrap_model(agent.critics.online)
+    for p, q in zip(online.parameters(), loaded.accelerator.unwrap_model(loaded.critics.online).parameters()):
+        assert torch.equal(p, q)
+    for p, q in zip(agent.critics.target.parameters(), loaded.critics.target.parameters()):
+        assert torch.equal(p, q)
+    assert loaded.critic_optimizer.state_dict()["state"].keys() == agent.critic_optimizer.state_dict()["state"].keys()
+    loaded.learn(question_env(), iterations=3, eval_env=question_env())
+    assert loaded.iteration == 3 and BaseAgent.latest_checkpoint(tmp_path / "archer").name == "iter_000003"
+
+
+def test_same_seed_same_run(tmp_path, bc_dataset):
+    def run(where):
+        agent = tiny("archer", tmp_path / where, bc_dataset, iterations=1, eval_every=0, save_every=0)
+        agent.learn(question_env(), eval_env=question_env())
+        torch.manual_seed(1)
+        return agent.act(["Questions:\n"] * 4), [t.action for t in agent.replay.items[:8]]
+
+    assert run("a") == run("b")
+
+
+def test_nan_loss_stops_and_keeps_the_last_checkpoint(tmp_path, bc_dataset, monkeypatch):
+    agent = tiny("archer", tmp_path, bc_dataset, iterations=3)
+    calls = {"n": 0}
+    original = agent.train
+
+    def flaky_train():
+        calls["n"] += 1
+        return {"critic/q1_loss": float("nan")} if calls["n"] == 2 else original()
+
+    monkeypatch.setattr(agent, "train", flaky_train)
+    with pytest.raises(NonFiniteLossError, match="became nan at iteration 1"):
+        agent.learn(question_env(), eval_env=question_env())
+    assert BaseAgent.latest_checkpoint(tmp_path / "archer").name == "iter_000001"
+
+
+def test_bad_names_and_paths_are_clear_errors(tmp_path, bc_dataset):
+    with pytest.raises(ValueError, match="unknown agent 'dqn'"):
+        get_agent("dqn")
+    with pytest.raises(ConfigError, match="unknown config key.*'critic_lr'"):
+        get_agent("filtered_bc")(critic_lr=1.0)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        get_agent("archer")(actor=str(tmp_path / "no_model"), critic="tiny")
+    with pytest.raises(ConfigError, match="iterations expects int"):
+        tiny("archer", tmp_path, bc_dataset, iterations="many")
+    assert set(AGENT_NAMES) == {"archer", "archer_ppo", "filtered_bc", "chai", "ppo", "bc"}
+
+
+def test_long_observations_are_cut_from_the_left_with_one_warning(tmp_path, bc_dataset):
+    policy = tiny("archer", tmp_path, bc_dataset, max_prompt_tokens=16).policy
+    long = "Questions:\n" + "Is it a pen? No.\n" * 50
+    with pytest.warns(UserWarning, match="truncated from the left"):
+        batch = policy.encode_prompts([long])
+    assert batch["input_ids"].shape[1] == 16
+    assert policy.tokenizer.decode(batch["input_ids"][0]).endswith("Is it a pen? No.\n")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        policy.encode_prompts([long])  # said once only
