@@ -1,0 +1,185 @@
+"""Jericho's valid-action generator, offline, deterministic and cached.
+
+**Offline.** ``FrotzEnv.get_valid_actions`` finds the objects around the player with
+``jericho.util.extract_objs``, which loads spaCy's ``en_core_web_sm`` and, when it is missing,
+downloads it from GitHub (spaCy's models are not on PyPI). :func:`install_offline_object_extractor`
+replaces that one function, once per process, with a regex tokenizer that returns every alphabetic
+token, lowercased and tagged as a noun. Jericho then filters the candidates against the game's
+dictionary and the object tree as usual. On the 51 states of the Detective walkthrough this gives
+the spaCy model's result on 49; the other two differ only in which synonym is listed. spaCy is
+never imported and nothing is downloaded. The replacement is process-wide (``jericho.jericho``
+looks the function up in ``jericho.util`` at call time): other Jericho users in the same process
+get the regex tokenizer too. Site-packages are not edited.
+
+**Deterministic.** Jericho picks one name per object from a ``set`` of candidates, so ties (two
+names with equal score) and the order of the candidate actions depend on Python's per-process
+string hash seed; so do the list's order and which synonym (``put all down`` / ``put each
+down``) is shown. :func:`make_frotz_env` returns a ``FrotzEnv`` subclass that scores names as
+Jericho does (noun +1, proper noun +0.5, object-tree name +0.1, -0.01 per character) but breaks
+ties by name and returns the names sorted (the wildcard ``all`` last, where Jericho puts it), so
+the same state always yields the same list.
+
+**Cached.** One computation tries about 1,900 candidate commands (~0.5 s). The result is a
+function of the game state, so it is cached process-wide under :func:`state_key`: the MD5 of the
+Z-machine's dynamic memory (``get_state()[0]``) and program counter (the counter tells a normal
+prompt from a yes/no question or a menu that happen to share memory). ``use_parallel=False``:
+Jericho's process pool is not faster on small machines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import threading
+from collections import OrderedDict
+from typing import Any
+
+_WORD = re.compile(r"[A-Za-z]+")
+_install_lock = threading.Lock()
+_FROTZ_CLASS: type | None = None
+
+
+def import_jericho() -> Any:
+    """``import jericho``, with install instructions if it is missing."""
+    try:
+        import jericho
+    except ImportError as e:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "the Detective environment needs the 'jericho' package (a Z-machine interpreter; its "
+            "install compiles C code, so gcc and make must be present): "
+            "pip install 'archer-gym[detective]', or pip install numpy termcolor && "
+            "pip install --no-deps jericho (skips spaCy, which archer_gym does not use)"
+        ) from e
+    return jericho
+
+
+def regex_extract_objs(text: str) -> set[tuple[str, str]]:
+    """Offline stand-in for ``jericho.util.extract_objs``: every alphabetic token, lowercased,
+    tagged ``NOUN``."""
+    return {(token.lower(), "NOUN") for token in _WORD.findall(text)}
+
+
+def install_offline_object_extractor() -> None:
+    """Replace ``jericho.util.extract_objs`` by :func:`regex_extract_objs` (idempotent)."""
+    import_jericho()
+    # Through sys.modules: the attribute ``jericho.util`` can be shadowed by ``ctypes.util``
+    # (``jericho/jericho.py`` star-imports ctypes and the package star-imports that module).
+    jericho_util = sys.modules["jericho.util"]
+    jericho_core = sys.modules["jericho.jericho"]
+    with _install_lock:
+        jericho_util.extract_objs = regex_extract_objs
+        # FrotzEnv calls ``utl.extract_objs``, ``utl`` being its name for jericho.util.
+        jericho_core.utl.extract_objs = regex_extract_objs
+
+
+def _name_score(obj: tuple[str, str, str]) -> float:
+    """Jericho's preference among an object's names: ``(name, part of speech, source)``."""
+    name, pos, source = obj
+    score = -0.01 * len(name)
+    score += {"NOUN": 1.0, "PROPN": 0.5}.get(pos, 0.0)
+    if source == "OBJTREE":
+        score += 0.1
+    return score
+
+
+def _frotz_class() -> type:
+    global _FROTZ_CLASS
+    if _FROTZ_CLASS is None:
+        jericho = import_jericho()
+
+        class DeterministicFrotzEnv(jericho.FrotzEnv):
+            """``FrotzEnv`` whose valid actions do not depend on the string hash seed."""
+
+            def _score_object_names(self, interactive_objs):
+                best = [min(objs, key=lambda o: (-_name_score(o), o[0], o[1], o[2]))[0]
+                        for desc, objs in interactive_objs.items() if desc != "all"]
+                # Jericho adds the wildcard 'all' last, so 'take paper' wins over an equivalent
+                # 'take all'; keep it last.
+                return sorted(best) + (["all"] if "all" in interactive_objs else [])
+
+        _FROTZ_CLASS = DeterministicFrotzEnv
+    return _FROTZ_CLASS
+
+
+def make_frotz_env(rom_path: str) -> Any:
+    """A fresh ``FrotzEnv`` (its own copy of the interpreter library) for ``rom_path``, with the
+    offline extractor installed."""
+    install_offline_object_extractor()
+    return _frotz_class()(str(rom_path))
+
+
+def state_key(frotz: Any) -> bytes:
+    """Cache key of the current game state: MD5 of dynamic memory and program counter."""
+    state = frotz.get_state()
+    digest = hashlib.md5(state[0].tobytes())
+    digest.update(int(state[2]).to_bytes(8, "little", signed=True))
+    return digest.digest()
+
+
+def compute_valid_actions(frotz: Any) -> list[str]:
+    """Jericho's valid actions for the current state (uncached; the state is left unchanged)."""
+    if frotz.victory() or frotz.game_over() or frotz._emulator_halted():
+        return []  # Jericho answers [] here too, after needless work
+    return list(frotz.get_valid_actions(use_object_tree=True, use_ctypes=True, use_parallel=False))
+
+
+class ValidActionCache:
+    """Thread-safe LRU map ``state_key -> valid actions``."""
+
+    def __init__(self, max_entries: int = 100_000):
+        self.max_entries = max_entries
+        self._data: OrderedDict[bytes, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: bytes) -> tuple[str, ...] | None:
+        with self._lock:
+            actions = self._data.get(key)
+            if actions is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._data.move_to_end(key)
+            return actions
+
+    def put(self, key: bytes, actions: list[str] | tuple[str, ...]) -> None:
+        with self._lock:
+            self._data[key] = tuple(actions)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+VALID_ACTION_CACHE = ValidActionCache()
+"""Shared by every Detective env of the process (there is only one supported ROM)."""
+
+
+def clear_valid_action_cache() -> None:
+    VALID_ACTION_CACHE.clear()
+
+
+def valid_actions_batch(frotzs: list[Any]) -> list[list[str]]:
+    """Valid actions for several games: cache lookups first, then one computation per distinct
+    missing state. Sequential on purpose: Jericho's C candidate filter is not thread-safe (two
+    ``FrotzEnv`` filtering at once in one process return wrong lists, measured with Jericho 3.3.1)."""
+    keys = [state_key(f) for f in frotzs]
+    found: dict[bytes, tuple[str, ...]] = {}
+    for key, frotz in zip(keys, frotzs):
+        if key in found:
+            continue
+        actions = VALID_ACTION_CACHE.get(key)
+        if actions is None:
+            actions = tuple(compute_valid_actions(frotz))
+            VALID_ACTION_CACHE.put(key, actions)
+        found[key] = actions
+    return [list(found[key]) for key in keys]
