@@ -63,13 +63,18 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.service == "webshop":
+        from servers.webshop import serve as serve_webshop
+
+        serve_webshop(args.host, args.port or 3000, data_dir=args.data_dir, show_attrs=args.attrs, mode=args.mode)
+        return 0
     from servers.oracle import serve
 
     kwargs = dict(args.backend_kwarg or [])
     for name in ("model", "checkpoint", "gguf_file", "device", "base_url"):
         if getattr(args, name, None) is not None:
             kwargs[name] = getattr(args, name)
-    serve(args.host, args.port, args.backend, kwargs, max_batch=args.max_batch,
+    serve(args.host, args.port or 8001, args.backend, kwargs, max_batch=args.max_batch,
           batch_window_s=args.batch_window_ms / 1000)
     return 0
 
@@ -120,13 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="env constructor argument, e.g. mode=paper or oracle=openai (repeatable)")
     p.set_defaults(func=cmd_play)
 
-    p = sub.add_parser("serve", help="run a server (oracle)",
-                       description="Serve an oracle backend over an OpenAI-compatible HTTP API.")
-    p.add_argument("service", choices=["oracle"], help="what to serve")
+    p = sub.add_parser("serve", help="run a server (oracle or webshop)",
+                       description="oracle: serve an oracle backend over an OpenAI-compatible HTTP API. "
+                                   "webshop: serve the WebShop site (Flask) on the bundled or your catalogue.")
+    p.add_argument("service", choices=["oracle", "webshop"], help="what to serve")
     p.add_argument("--backend", default="kb", choices=["kb", "hf", "openai"],
-                   help="oracle backend behind the server (default: kb)")
+                   help="oracle: backend behind the server (default: kb)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8001, help="TCP port (default: 8001)")
+    p.add_argument("--port", type=int, default=None, help="TCP port (default: 8001 oracle, 3000 webshop)")
     p.add_argument("--model", help="hf: model name or local path; openai: upstream model name")
     p.add_argument("--checkpoint", help="hf: state-dict file loaded on top of --model (ArCHer's .pt oracles)")
     p.add_argument("--gguf-file", dest="gguf_file", help="hf: GGUF file inside --model to load")
@@ -134,9 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", dest="base_url", help="openai: upstream server URL")
     p.add_argument("--backend-kwarg", type=_key_value, action="append", metavar="KEY=VALUE",
                    help="any other backend argument, e.g. batch_size=64 (repeatable)")
-    p.add_argument("--max-batch", type=int, default=64, help="largest micro-batch sent to the backend")
+    p.add_argument("--max-batch", type=int, default=64, help="oracle: largest micro-batch sent to the backend")
     p.add_argument("--batch-window-ms", type=float, default=2.0,
-                   help="how long to wait for more concurrent requests before answering a batch")
+                   help="oracle: how long to wait for more concurrent requests before answering a batch")
+    p.add_argument("--data-dir", help="webshop: directory of the original WebShop files (default: "
+                                      "$ARCHER_WEBSHOP_DATA, else the bundled catalogue)")
+    p.add_argument("--attrs", action="store_true", help="webshop: show the Attributes tab on item pages")
+    p.add_argument("--mode", default="default", choices=["default", "paper"],
+                   help="webshop: paper reproduces the original's unseeded price-bound draw")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("dataset", help="write an offline dialogue dataset with a scripted questioner",

@@ -50,11 +50,24 @@ ENVS = (
         "archer_gym.envs.detective:DetectiveVectorEnv",
         "Solve the murder in the text adventure 'Detective' (Jericho; needs detective.z5).",
     ),
+    EnvEntry(
+        "archer/WebShop-v0",
+        "archer_gym.envs.webshop:WebShopEnv",
+        "archer_gym.envs.webshop:WebShopVectorEnv",
+        "Find and buy the product an instruction describes (WebShop, offline, no Java).",
+    ),
+    EnvEntry(
+        "archer/WebShopBrowser-v0",
+        "archer_gym.envs.webshop_browser:WebShopBrowserEnv",
+        "archer_gym.envs.webshop_browser:WebShopBrowserVectorEnv",
+        "WebShop driven through real headless Chromium (Selenium).",
+    ),
 )
 
 ALIASES = {"20q": "archer/TwentyQuestions-v0", "twenty_questions": "archer/TwentyQuestions-v0",
            "20q_subset": "archer/TwentyQuestionsSubset-v0", "guess_my_city": "archer/GuessMyCity-v0",
-           "gmc": "archer/GuessMyCity-v0", "detective": "archer/Detective-v0"}
+           "gmc": "archer/GuessMyCity-v0", "detective": "archer/Detective-v0",
+           "webshop": "archer/WebShop-v0", "webshop_browser": "archer/WebShopBrowser-v0"}
 """Short names accepted by the command lines."""
 
 

@@ -6,7 +6,8 @@ knowledge base's probes (canonical yes/no questions with known answers per targe
 - ``expert``: asks the probe that splits the remaining candidates most evenly (information
   seeking), except with probability ``noise`` a random probe; guesses when one candidate is left
   or when the turns run out.
-- ``weak``: asks random probes and starts guessing at random among the candidates early.
+- ``weak``: knows only a small random share of the probes in each game, mostly asks at random
+  among them, and starts guessing at random while several candidates remain.
 
 Episodes are played through the real env (the ``kb`` oracle by default), so every line is
 exactly what the env answered. Output, one JSON object per line (LMRL-Gym's format)::
@@ -41,9 +42,12 @@ class QuestionerStyle:
     """Probability of asking a random probe instead of the most informative one."""
     guess_at: int
     """Start guessing once at most this many candidates remain."""
+    probe_share: float
+    """Share of the probes the questioner knows in a game (drawn per game)."""
 
 
-STYLES = {"expert": QuestionerStyle(noise=0.15, guess_at=1), "weak": QuestionerStyle(noise=0.7, guess_at=4)}
+STYLES = {"expert": QuestionerStyle(noise=0.15, guess_at=1, probe_share=1.0),
+          "weak": QuestionerStyle(noise=0.7, guess_at=6, probe_share=0.05)}
 
 
 class ScriptedQuestioner:
@@ -62,20 +66,21 @@ class ScriptedQuestioner:
 
     def start(self) -> None:
         self.candidates = np.ones(len(self.targets), dtype=bool)
-        self.asked: set[int] = set()
+        known = self.rng.random(len(self.probes)) < self.style.probe_share
+        # Probes outside this game's share count as already asked.
+        self.asked: set[int] = set(np.flatnonzero(~known).tolist())
         self.pending: tuple[str, int] | None = None
 
     def next_question(self, turns_left: int) -> str:
         alive = np.flatnonzero(self.candidates)
-        if len(alive) <= self.style.guess_at or turns_left <= 1 or len(alive) == 0:
+        # Probes that split the remaining candidates; guess when none is left or time is up.
+        useful = [p for p in range(len(self.probes)) if p not in self.asked
+                  and 0 < self.yes[p, alive].sum() < len(alive)]
+        if len(alive) <= self.style.guess_at or turns_left <= 1 or not useful:
             pool = alive if len(alive) else np.arange(len(self.targets))
             target = int(self.rng.choice(pool))
             self.pending = ("guess", target)
             return self.task.guess(self.targets[target])
-        useful = [p for p in range(len(self.probes)) if p not in self.asked
-                  and 0 < self.yes[p, alive].sum() < len(alive)]
-        if not useful:
-            useful = [p for p in range(len(self.probes)) if p not in self.asked] or [0]
         if self.rng.random() < self.style.noise:
             probe = int(self.rng.choice(useful))
         else:  # the most even split of the remaining candidates

@@ -1,0 +1,221 @@
+"""WebShop in a real browser: headless Chromium driven by Selenium against the WebShop site.
+
+The same task and action grammar as :class:`~archer_gym.envs.webshop.WebShopEnv`, but every action
+is carried out on the served site: ``search[query]`` types the query into ``#search_input`` and
+submits the form (from any page: without a search box the browser first opens the session's
+search page, which is what WebShop's search-anywhere rule amounts to); ``click[x]`` clicks the
+button, product link or option radio whose text (value) is ``x``. The observation is the page's
+text in WebShop's ``text`` format, read from the browser's DOM; actions that are not clickable
+change nothing (``info["valid"]`` is ``False``). The done page is the server's, so its hidden
+block holds the goal; the score is read from ``#reward pre``.
+
+Without ``server_url`` the env serves the shop itself on a free loopback port. Chromium and
+chromedriver come from the system (Debian: ``apt-get install chromium chromium-driver``); no
+driver is downloaded. Each sub-env of the vector env has its own browser.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+
+from archer_gym.core.game import TextGame, TurnResult
+from archer_gym.core.text_env import MultiTurnTextEnv
+from archer_gym.core.vector_env import MultiTurnTextVectorEnv
+from archer_gym.envs.webshop import MAX_TURNS, pick_goal_index, server_info
+from archer_gym.webshop.observations import text_observation
+from archer_gym.webshop.pages import search_url
+from archer_gym.webshop.session import Location, Page, available_actions, done_page_goal, page_from_html, parse_action
+
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--blink-settings=imagesEnabled=false")
+"""Headless, root-safe, offline; images off (product images point to hosts that do not resolve)."""
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+PAGE_KINDS = {"search_results": "results", "item_page": "item", "item_sub_page": "sub_page", "done": "done"}
+
+
+def _find(names: Sequence[str], what: str) -> str:
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise FileNotFoundError(f"{what} not found (looked for {', '.join(names)}); on Debian/Ubuntu: "
+                            "apt-get install chromium chromium-driver")
+
+
+class Browser:
+    """One headless Chromium with its own empty profile."""
+
+    def __init__(self, timeout_s: float = 30.0):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+
+        self.profile = tempfile.mkdtemp(prefix="archer-webshop-chromium-")
+        options = Options()
+        options.binary_location = _find(CHROMIUM_NAMES, "Chromium")
+        for flag in CHROMIUM_FLAGS + (f"--user-data-dir={self.profile}",):
+            options.add_argument(flag)
+        service = Service(executable_path=_find(("chromedriver",), "chromedriver"))
+        self.driver = webdriver.Chrome(service=service, options=options)
+        self.driver.set_page_load_timeout(timeout_s)
+        self.timeout_s = timeout_s
+
+    def page(self) -> Page:
+        """The current page as the agent sees it."""
+        path = urlsplit(self.driver.current_url).path
+        kind = PAGE_KINDS.get(path.strip("/").split("/")[0], "search")
+        return page_from_html(Location(kind), self.driver.page_source)
+
+    def open(self, url: str) -> None:
+        self.driver.get(url)
+
+    def navigate(self, act) -> None:
+        """Run ``act`` (a click or a form submission) and wait for the next page to load."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        act()
+        wait = WebDriverWait(self.driver, self.timeout_s)
+        wait.until(expected_conditions.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def search(self, query: str) -> None:
+        from selenium.webdriver.common.by import By
+
+        box = self.driver.find_element(By.ID, "search_input")
+        box.send_keys(query)
+        self.navigate(box.submit)
+
+    def click(self, key: str, kind: str) -> None:
+        """Click the element whose lower-cased text (radio: value) is ``key``."""
+        from selenium.webdriver.common.by import By
+
+        if kind == "option":
+            candidates = self.driver.find_elements(By.CSS_SELECTOR, "input[type=radio]")
+            element = next(e for e in candidates if e.get_attribute("value") == key)
+        else:
+            css = ".btn" if kind == "button" else ".product-link"
+            element = next(e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if e.text.lower() == key)
+        self.navigate(element.click)
+
+    def close(self) -> None:
+        self.driver.quit()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class WebShopBrowserGame(TextGame):
+    """``num_slots`` browsers on one WebShop site."""
+
+    def __init__(self, num_slots: int = 1, *, server_url: str | None = None, data_dir: str | None = None,
+                 cache_dir: str | None = None, split: str = "train", mode: str = "default",
+                 show_attrs: bool = False, timeout_s: float = 30.0):
+        self.num_slots, self.split = num_slots, split
+        self._server = None
+        if server_url is None:
+            from archer_gym.webshop.app import ServerThread, create_app
+
+            app = create_app(data_dir=data_dir, cache_dir=cache_dir, show_attrs=show_attrs, mode=mode)
+            self._server = ServerThread(app)
+            server_url = self._server.url
+        self.server_url = server_url.rstrip("/")
+        self.description = server_info(self.server_url)
+        self.browsers: list[Browser] = []
+        try:
+            self.browsers = [Browser(timeout_s) for _ in range(num_slots)]
+        except Exception:
+            self.close()
+            raise
+        self.pages: list[Page | None] = [None] * num_slots
+        self.goal_indices = [0] * num_slots
+
+    def begin(self, slot, rng, options):
+        goal_index = pick_goal_index(options, rng, self.split, self.description["num_goals"])
+        self.goal_indices[slot] = goal_index
+        self.browsers[slot].open(self.server_url + search_url(f"fixed_{goal_index}"))
+        page = self.pages[slot] = self.browsers[slot].page()
+        return text_observation(page.view.nodes), self._info(slot, page, valid=True, error="")
+
+    def play(self, slots: Sequence[int], utterances: Sequence[str]) -> list[TurnResult]:
+        return [self._play_one(slot, utterance) for slot, utterance in zip(slots, utterances)]
+
+    def _play_one(self, slot: int, utterance: str) -> TurnResult:
+        browser, page = self.browsers[slot], self.pages[slot]
+        name, argument = parse_action(utterance)
+        argument = None if argument is None else argument.lower()
+        clickable = page.view.clickables.get(argument) if name == "click" and argument != "search" else None
+        if name == "search" and argument:
+            if not page.view.has_search_bar:
+                browser.open(self.server_url + search_url(f"fixed_{self.goal_indices[slot]}"))
+            browser.search(argument)
+        elif clickable is not None:
+            browser.click(argument, clickable.kind)
+        else:
+            error = f"not a valid action on this page: {utterance!r}; see info['available_actions']"
+            return TurnResult(text_observation(page.view.nodes), text_observation(page.view.nodes), 0.0,
+                              success=False, info=self._info(slot, page, valid=False, error=error))
+        page = self.pages[slot] = browser.page()
+        observation = text_observation(page.view.nodes)
+        done = page.location.kind == "done"
+        reward = float(page.reward) if done else 0.0
+        return TurnResult(observation, observation, reward, success=done and reward == 1.0,
+                          game_over=done and reward != 1.0, info=self._info(slot, page, valid=True, error=""))
+
+    def _info(self, slot: int, page: Page, *, valid: bool, error: str) -> dict[str, Any]:
+        return {"goal_index": self.goal_indices[slot], "instruction": page.view.texts_by_id["instruction-text"][-1]
+                if "instruction-text" in page.view.texts_by_id else "", "page": page.location.kind,
+                "url": self.browsers[slot].driver.current_url, "available_actions": available_actions(page),
+                "valid": valid, "error": error}
+
+    def final_info(self, slot: int) -> dict[str, Any]:
+        page = self.pages[slot]
+        info: dict[str, Any] = {"shop": self.description}
+        if page.location.kind == "done":
+            info.update(goal=done_page_goal(page), reward_info=page.reward_info)
+        return info
+
+    def close(self) -> None:
+        for browser in self.browsers:
+            browser.close()
+        self.browsers = []
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+class WebShopBrowserEnv(MultiTurnTextEnv):
+    """WebShop played in headless Chromium.
+
+    Args:
+        server_url: a running WebShop site; default: serve one on a free loopback port.
+        data_dir, cache_dir, mode, show_attrs: the catalogue of the self-started server (as
+            :class:`~archer_gym.envs.webshop.WebShopEnv`).
+        split: goals drawn at reset (``train`` by default); ``options={"goal_index": i}`` pins one.
+        timeout_s: page-load timeout.
+        max_turns: horizon (10).
+    """
+
+    def __init__(self, server_url: str | None = None, data_dir: str | None = None, cache_dir: str | None = None,
+                 split: str = "train", mode: str = "default", show_attrs: bool = False, timeout_s: float = 30.0,
+                 max_turns: int = MAX_TURNS, render_mode: str | None = None):
+        game = WebShopBrowserGame(1, server_url=server_url, data_dir=data_dir, cache_dir=cache_dir, split=split,
+                                  mode=mode, show_attrs=show_attrs, timeout_s=timeout_s)
+        super().__init__(game, max_turns=max_turns, render_mode=render_mode)
+
+
+class WebShopBrowserVectorEnv(MultiTurnTextVectorEnv):
+    """``num_envs`` browsers on one site. Same arguments as :class:`WebShopBrowserEnv`, plus
+    ``num_envs`` and ``autoreset_mode``."""
+
+    def __init__(self, num_envs: int = 1, server_url: str | None = None, data_dir: str | None = None,
+                 cache_dir: str | None = None, split: str = "train", mode: str = "default",
+                 show_attrs: bool = False, timeout_s: float = 30.0, max_turns: int = MAX_TURNS,
+                 autoreset_mode: str = "NextStep"):
+        game = WebShopBrowserGame(num_envs, server_url=server_url, data_dir=data_dir, cache_dir=cache_dir,
+                                  split=split, mode=mode, show_attrs=show_attrs, timeout_s=timeout_s)
+        super().__init__(game, max_turns=max_turns, autoreset_mode=autoreset_mode)

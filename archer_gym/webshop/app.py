@@ -1,0 +1,219 @@
+"""WebShop's web site as a Flask app, with the original's routes, pages and session rules.
+
+Routes (as in ``web_agent_site/app.py``): ``/`` redirects to ``/abc``; ``/<session_id>`` is the
+search page (its form POSTs ``search_query`` and is redirected to page 1 of the results);
+``/search_results/...``, ``/item_page/...``, ``/item_sub_page/...`` and ``/done/...`` take the
+URL shapes of :mod:`archer_gym.webshop.pages`. The done page computes the reward and shows
+``Your score (min 0.0, max 1.0)`` with the score in ``#reward pre``, so ReAct's and ArCHer's HTTP
+clients work unchanged. ``/_archer/info`` (ours) describes the catalogue as JSON.
+
+Sessions: visiting ``/<session_id>`` assigns the session a goal: ``fixed_<i>`` gets goal ``i``;
+any other id a goal chosen by a hash of the id (WebShop draws one at random; a hash keeps servers
+reproducible and needs no shared RNG). Goals are kept for ``max_sessions`` sessions (least
+recently used ones are forgotten). The rest of a session's state lives in its URLs, so concurrent
+sessions cannot interfere, and a purchase costs the same however many sessions exist.
+
+Errors are pages with a 4xx status, never a 500: an unknown or forgotten session, goal, product
+or sub-page is 404; a malformed keywords list, page number or options dict is 400.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import html
+import logging
+import threading
+from collections import OrderedDict
+from flask import Flask, Response, abort, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import make_server
+
+from archer_gym.webshop import pages
+from archer_gym.webshop.dom import to_html
+from archer_gym.webshop.goals import Goal
+from archer_gym.webshop.shop import Shop
+
+MAX_SESSIONS = 100_000
+STYLE_CSS = """
+body { font-family: Arial, Helvetica, sans-serif; margin: 2em; color: #333; }
+.container { max-width: 960px; margin: auto; }
+#logo h2, #thankyou h1 { color: #666; }
+.btn { margin: 0.3em 0; padding: 0.4em 0.9em; border: 1px solid #888; border-radius: 3px; background: #f4f4f4; cursor: pointer; }
+.btn-success { background: #5cb85c; color: white; }
+.purchase { background: #f0ad4e; font-size: 1.2em; }
+.list-group-item { border-bottom: 1px solid #ddd; padding: 0.5em 0; }
+.result-img, .item-page-img { max-width: 120px; }
+.radio-toolbar label { border: 1px solid #888; padding: 0.2em 0.6em; margin-right: 0.3em; }
+.radio-toolbar input:checked + label { background: #337ab7; color: white; }
+"""
+
+
+class SessionGoals:
+    """Goal index per session id, for at most ``capacity`` sessions (least recently used out)."""
+
+    def __init__(self, num_goals: int, capacity: int = MAX_SESSIONS):
+        self.num_goals, self.capacity = num_goals, capacity
+        self._goals: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open(self, session_id: str) -> int:
+        """The session's goal, assigning one to a new session."""
+        with self._lock:
+            if session_id not in self._goals:
+                self._goals[session_id] = self._assign(session_id)
+                if len(self._goals) > self.capacity:
+                    self._goals.popitem(last=False)
+            self._goals.move_to_end(session_id)
+            return self._goals[session_id]
+
+    def get(self, session_id: str) -> int:
+        """The goal of a known session; 404 for an unknown or forgotten one."""
+        with self._lock:
+            if session_id not in self._goals:
+                abort(404, f"unknown session {session_id!r}: open /{session_id} first (sessions are "
+                           f"forgotten after {self.capacity} newer ones)")
+            self._goals.move_to_end(session_id)
+            return self._goals[session_id]
+
+    def _assign(self, session_id: str) -> int:
+        if "fixed" in session_id:
+            try:
+                index = int(session_id.split("_")[-1])
+            except ValueError:
+                abort(404, f"session {session_id!r}: a fixed session is named fixed_<goal index>")
+            if not 0 <= index < self.num_goals:
+                abort(404, f"no goal {index}: this catalogue has goals 0..{self.num_goals - 1}")
+            return index
+        return int(hashlib.sha1(session_id.encode()).hexdigest(), 16) % self.num_goals
+
+
+def _keywords(text: str) -> list[str]:
+    if not text.startswith("["):
+        return [text]
+    try:
+        keywords = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        abort(400, "keywords must be a Python list of strings, e.g. ['red', 'shoes']")
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        abort(400, "keywords must be a Python list of strings, e.g. ['red', 'shoes']")
+    return keywords
+
+
+def _page_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        abort(400, f"page must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def _options(text: str) -> dict[str, str]:
+    try:
+        options = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        abort(400, "options must be a Python dict of strings, e.g. {'color': 'black'}")
+    if not isinstance(options, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in options.items()):
+        abort(400, "options must be a Python dict of strings, e.g. {'color': 'black'}")
+    return options
+
+
+def create_app(shop: Shop | None = None, *, data_dir: str | None = None, cache_dir: str | None = None,
+               show_attrs: bool = False, max_sessions: int = MAX_SESSIONS, mode: str = "default") -> Flask:
+    """The WebShop site for ``shop`` (default: :func:`~archer_gym.webshop.shop.open_shop` with
+    ``data_dir``, ``cache_dir`` and ``mode``: ``default`` seeded prices, ``paper`` unseeded)."""
+    if shop is None:
+        from archer_gym.webshop.goals import DEFAULT_PRICE_SEED
+        from archer_gym.webshop.shop import open_shop
+
+        shop = open_shop(data_dir, cache_dir=cache_dir, price_seed=DEFAULT_PRICE_SEED if mode == "default" else None)
+    sessions = SessionGoals(len(shop.goals), max_sessions)
+    app = Flask(__name__, static_folder=None)
+
+    def goal_of(session_id: str) -> Goal:
+        return shop.goals[sessions.get(session_id)]
+
+    def product_or_404(asin: str):
+        product = shop.product(asin)
+        if product is None:
+            abort(404, f"no product {asin!r} in this catalogue")
+        return product
+
+    def page_response(tree) -> Response:
+        return Response(to_html(tree), mimetype="text/html")
+
+    @app.errorhandler(HTTPException)
+    def error_page(error: HTTPException):
+        body = f"<!DOCTYPE html><html><body><h1>{error.code} {error.name}</h1><p>{html.escape(str(error.description))}</p></body></html>"
+        return Response(body, status=error.code, mimetype="text/html")
+
+    @app.route("/static/style.css")
+    def style():
+        return Response(STYLE_CSS, mimetype="text/css")
+
+    @app.route("/_archer/info")
+    def info():
+        return jsonify(shop.description)
+
+    @app.route("/")
+    def home():
+        return redirect(pages.search_url("abc"))
+
+    @app.route("/<session_id>", methods=["GET", "POST"])
+    def index(session_id: str):
+        goal = shop.goals[sessions.open(session_id)]
+        if request.method == "POST" and "search_query" in request.form:
+            keywords = request.form["search_query"].lower().split(" ")
+            return redirect(pages.results_url(session_id, keywords, 1))
+        return page_response(pages.search_page(session_id, goal.instruction_text))
+
+    @app.route("/search_results/<session_id>/<path:keywords>/<page>", methods=["GET", "POST"])
+    def search_results(session_id: str, keywords: str, page: str):
+        goal, keywords, page = goal_of(session_id), _keywords(keywords), _page_number(page)
+        hits = shop.search(keywords)
+        shown = hits[(page - 1) * pages.PRODUCTS_PER_PAGE:page * pages.PRODUCTS_PER_PAGE]
+        return page_response(pages.results_page(session_id, goal.instruction_text, keywords, page, shown, len(hits)))
+
+    @app.route("/item_page/<session_id>/<asin>/<path:keywords>/<page>/<options>", methods=["GET", "POST"])
+    def item_page(session_id: str, asin: str, keywords: str, page: str, options: str):
+        goal, product = goal_of(session_id), product_or_404(asin)
+        return page_response(pages.item_page(session_id, goal.instruction_text, _keywords(keywords), _page_number(page),
+                                    product, _options(options), show_attrs))
+
+    @app.route("/item_sub_page/<session_id>/<asin>/<path:keywords>/<page>/<sub_page>/<options>",
+               methods=["GET", "POST"])
+    def item_sub_page(session_id: str, asin: str, keywords: str, page: str, sub_page: str, options: str):
+        goal, product = goal_of(session_id), product_or_404(asin)
+        if sub_page not in pages.SUB_PAGES:
+            abort(404, f"no sub-page {sub_page!r}; there are {', '.join(pages.SUB_PAGES)}")
+        return page_response(pages.sub_page(session_id, goal.instruction_text, _keywords(keywords), _page_number(page),
+                                   product, _options(options), sub_page))
+
+    @app.route("/done/<session_id>/<asin>/<options>", methods=["GET", "POST"])
+    def done(session_id: str, asin: str, options: str):
+        goal, product, options = goal_of(session_id), product_or_404(asin), _options(options)
+        reward, reward_info = shop.score(goal, product, options)
+        details = pages.PurchaseDetails(session_id, product, goal.as_original(), reward_info)
+        return page_response(pages.done_page(asin, options, reward, details))
+
+    return app
+
+
+class ServerThread:
+    """A WebShop app served on a background thread (threaded, quiet), e.g. on a free loopback port."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(host, port, app, threaded=True)
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="webshop-server", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> ServerThread:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

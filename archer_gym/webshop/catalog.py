@@ -1,0 +1,196 @@
+"""WebShop's data files, read with the original loader's rules.
+
+The same three files serve the bundled catalogue and the real data (``items_shuffle*.json``,
+``items_ins_v2*.json``, ``items_human_ins*.json``, plain or ``.gz``). Rules kept from WebShop's
+``load_products``:
+
+- products in file order; skip ASIN ``nan``, ASINs longer than 10 characters and repeated ASINs;
+- Title = ``name``, Description = ``full_description``, BulletPoints = ``small_description``
+  (a string becomes a one-element list), main image = first image, ``query`` lower-cased and
+  stripped, Rating ``N.A.``, no reviews;
+- pricing: split on ``$``, keep digits and dots of each piece, at most two prices; tag ``$12.99``
+  or ``$12.99 to $19.99`` with Python's float repr (so ``$5.0``); missing -> ``[100.0]``,
+  ``$100.0``;
+- options: names lower-cased; values stripped, ``/`` -> `` | ``, lower-cased;
+- attributes from ``items_ins_v2[asin]['attributes']``, else ``['DUMMY_ATTR']``.
+
+Where the original crashes (a price string with no number, ``None`` text fields, no image), the
+record is read as missing price / empty text / no image instead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from archer_gym.webshop.generate import ATTRIBUTES_FILE, DATA_DIR, INSTRUCTIONS_FILE, PRODUCTS_FILE
+
+MISSING_PRICE = 100.0
+DUMMY_ATTRIBUTE = "DUMMY_ATTR"
+FILE_PATTERNS = {"products": "items_shuffle*", "attributes": "items_ins_v2*", "instructions": "items_human_ins*"}
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product as the shop shows it and the reward reads it."""
+
+    asin: str
+    title: str
+    description: str
+    bullets: tuple[str, ...]
+    pricing: tuple[float, ...]
+    """One price, or the low and high end of a range (the shop draws a price inside it)."""
+    price_tag: str
+    options: dict[str, list[str]]
+    """Option group name -> values, both normalised (lower case, ``/`` -> `` | ``)."""
+    option_images: dict[str, str | None]
+    attributes: list[str]
+    category: str
+    query: str
+    product_category: str
+    main_image: str
+    type_nouns: list[str]
+    """Nouns of the title for the reward's type check (see :mod:`archer_gym.webshop.nouns`)."""
+    rating: str = "N.A."
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One human instruction of ``items_human_ins``: what a shopper asked for."""
+
+    asin: str
+    text: str
+    attributes: list[str]
+    options: list[str]
+
+
+@dataclass(frozen=True)
+class SourceFiles:
+    """The three files a catalogue is made from."""
+
+    products: Path
+    attributes: Path
+    instructions: Path
+
+    def paths(self) -> tuple[Path, Path, Path]:
+        return self.products, self.attributes, self.instructions
+
+
+def bundled_source_files() -> SourceFiles:
+    """The catalogue shipped with the package (:mod:`archer_gym.webshop.generate`)."""
+    return SourceFiles(DATA_DIR / PRODUCTS_FILE, DATA_DIR / ATTRIBUTES_FILE, DATA_DIR / INSTRUCTIONS_FILE)
+
+
+def find_source_files(data_dir: str | Path) -> SourceFiles:
+    """The WebShop files in ``data_dir``. Where several match (``items_shuffle.json`` and
+    ``items_shuffle_1000.json``), the one with the shortest name (the full file) is used."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"WebShop data directory {data_dir} does not exist")
+    found = {}
+    for role, pattern in FILE_PATTERNS.items():
+        matches = sorted(
+            (p for p in data_dir.glob(pattern) if p.name.endswith((".json", ".json.gz"))),
+            key=lambda p: (len(p.name), p.name),
+        )
+        if not matches:
+            raise FileNotFoundError(
+                f"no {pattern}.json in {data_dir}; expected items_shuffle*.json, items_ins_v2*.json "
+                "and items_human_ins*.json (WebShop's data files)"
+            )
+        found[role] = matches[0]
+    return SourceFiles(**found)
+
+
+def load_json(path: Path) -> Any:
+    opener: Callable = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def parse_pricing(pricing: Any) -> tuple[tuple[float, ...], str]:
+    """``"$12.99 - $19.99"`` -> ``((12.99, 19.99), "$12.99 to $19.99")``, as WebShop does."""
+    prices = []
+    for piece in str(pricing or "").split("$")[1:]:
+        digits = re.sub(r"[^\d.]", "", piece)
+        try:
+            prices.append(float(digits))  # equals float(Decimal(digits)) for digits and dots
+        except ValueError:
+            continue
+    if not prices:
+        return (MISSING_PRICE,), f"${MISSING_PRICE}"
+    if len(prices) == 1:
+        return (prices[0],), f"${prices[0]}"
+    return (prices[0], prices[1]), f"${prices[0]} to ${prices[1]}"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _options(raw: Any) -> tuple[dict[str, list[str]], dict[str, str | None]]:
+    options: dict[str, list[str]] = {}
+    images: dict[str, str | None] = {}
+    for name, contents in (raw or {}).items():
+        if contents is None:
+            continue
+        values = []
+        for content in contents:
+            value = _text(content.get("value")).strip().replace("/", " | ").lower()
+            values.append(value)
+            images[value] = content.get("image")
+        options[name.lower()] = values
+    return options, images
+
+
+def read_products(files: SourceFiles, nouns: Callable[[str], list[str]]) -> Iterator[Product]:
+    """The catalogue's products in file order, filtered and normalised like WebShop's loader.
+
+    ``nouns`` tags titles of records without a stored ``type_nouns`` list.
+    """
+    attributes = load_json(files.attributes)
+    seen: set[str] = set()
+    for raw in load_json(files.products):
+        asin = _text(raw.get("asin"))
+        if asin == "nan" or len(asin) > 10 or asin in seen:
+            continue
+        seen.add(asin)
+        pricing, price_tag = parse_pricing(raw.get("pricing"))
+        options, option_images = _options(raw.get("customization_options"))
+        bullets = raw.get("small_description")
+        bullets = [] if bullets is None else bullets if isinstance(bullets, list) else [bullets]
+        title = _text(raw.get("name"))
+        stored_nouns = raw.get("type_nouns")
+        yield Product(
+            asin=asin,
+            title=title,
+            description=_text(raw.get("full_description")),
+            bullets=tuple(_text(b) for b in bullets),
+            pricing=pricing,
+            price_tag=price_tag,
+            options=options,
+            option_images=option_images,
+            attributes=list(attributes[asin]["attributes"])
+            if "attributes" in attributes.get(asin, {}) else [DUMMY_ATTRIBUTE],
+            category=_text(raw.get("category")),
+            query=_text(raw.get("query")).lower().strip(),
+            product_category=_text(raw.get("product_category")),
+            main_image=_text((raw.get("images") or [""])[0]),
+            type_nouns=list(stored_nouns) if isinstance(stored_nouns, list) else nouns(title),
+        )
+
+
+def read_instructions(files: SourceFiles) -> dict[str, list[Instruction]]:
+    """ASIN -> its human instructions, in file order."""
+    return {
+        asin: [
+            Instruction(asin, _text(r.get("instruction")), list(r.get("instruction_attributes") or []),
+                        list(r.get("instruction_options") or []))
+            for r in records
+        ]
+        for asin, records in load_json(files.instructions).items()
+    }

@@ -1,0 +1,228 @@
+"""One shopping session: WebShop's action rules and page flow, over local or remote pages.
+
+WebShop's text env keeps the browser state (the current URL) and asks a simulated server for each
+page. :class:`ShopSession` does the same with a :class:`PageSource`: :class:`LocalPages` builds the
+pages in-process from a :class:`~archer_gym.webshop.shop.Shop` (no HTML is written or parsed),
+:class:`RemotePages` fetches them from a running WebShop server over HTTP and parses them. The
+rules are WebShop's (``web_agent_text_env.py``):
+
+- an action is ``name[argument]`` (regex ``(.+)\\[(.+)\\]``, so brackets inside the argument make
+  the name something else), the argument lower-cased;
+- ``search[query]`` works on every page: results page 1 for ``query.split(' ')``;
+- ``click[x]`` works when ``x`` is clickable on the current page (buttons, product ASINs, option
+  values; see ``available_actions``) and is not ``search``: ``buy now`` -> done page and reward;
+  ``back to search`` -> search page; ``next >`` / ``< prev`` on results -> next / previous page;
+  ``< prev`` on a sub-page -> the item, on an item -> its results page; ``description``,
+  ``features``, ``reviews``, ``attributes`` -> that sub-page; an ASIN -> its item page; an option
+  value -> selects it (replacing the group's earlier choice);
+- anything else changes nothing (WebShop's no-op); :class:`StepOutcome` says why.
+
+Buy Now needs no option to be selected (as in WebShop): unselected options simply do not match.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from archer_gym.webshop import pages
+from archer_gym.webshop.dom import Clickable, PageView, parse_html, view
+from archer_gym.webshop.goals import Goal
+from archer_gym.webshop.shop import Shop
+
+ACTION = re.compile(r"(.+)\[(.+)\]")
+SUB_PAGE_BY_KEY = {name.lower(): name for name in pages.SUB_PAGES}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Which page the session shows; WebShop encodes the same fields in its URLs."""
+
+    kind: str
+    """``search``, ``results``, ``item``, ``sub_page`` or ``done``."""
+    keywords: tuple[str, ...] = ()
+    page: int = 1
+    asin: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+    sub_page: str = ""
+
+    def path(self, session_id: str) -> str:
+        """The page's URL path on a WebShop server."""
+        keywords = list(self.keywords)
+        if self.kind == "search":
+            return pages.search_url(session_id)
+        if self.kind == "results":
+            return pages.results_url(session_id, keywords, self.page)
+        if self.kind == "item":
+            return pages.item_url(session_id, self.asin, keywords, self.page, self.options)
+        if self.kind == "sub_page":
+            return pages.sub_page_url(session_id, self.asin, keywords, self.page, self.sub_page, self.options)
+        return pages.done_url(session_id, self.asin, self.options)
+
+
+@dataclass
+class Page:
+    location: Location
+    view: PageView
+    reward: float | None = None
+    """The score, on the done page."""
+    reward_info: dict[str, Any] | None = None
+    """WebShop's verbose reward breakdown, on the done page."""
+
+
+class PageSource(Protocol):
+    session_id: str
+
+    def fetch(self, location: Location) -> Page:
+        """The page at ``location`` (raises on server errors)."""
+
+
+class LocalPages:
+    """Pages built in-process for one goal, like WebShop's ``SimServer`` (text-env done page)."""
+
+    def __init__(self, shop: Shop, goal: Goal, session_id: str, show_attrs: bool = False):
+        self.shop, self.goal, self.session_id, self.show_attrs = shop, goal, session_id, show_attrs
+
+    def fetch(self, location: Location) -> Page:
+        sid, instruction, keywords = self.session_id, self.goal.instruction_text, list(location.keywords)
+        if location.kind == "search":
+            return Page(location, view(pages.search_page(sid, instruction)))
+        if location.kind == "results":
+            hits = self.shop.search(keywords)
+            shown = hits[(location.page - 1) * pages.PRODUCTS_PER_PAGE:location.page * pages.PRODUCTS_PER_PAGE]
+            return Page(location, view(pages.results_page(sid, instruction, keywords, location.page, shown, len(hits))))
+        product = self.shop.product(location.asin)
+        if location.kind == "item":
+            tree = pages.item_page(sid, instruction, keywords, location.page, product, location.options, self.show_attrs)
+            return Page(location, view(tree))
+        if location.kind == "sub_page":
+            tree = pages.sub_page(sid, instruction, keywords, location.page, product, location.options,
+                                  location.sub_page)
+            return Page(location, view(tree))
+        reward, reward_info = self.shop.score(self.goal, product, location.options)
+        return Page(location, view(pages.done_page(location.asin, location.options, reward, None)), reward, reward_info)
+
+
+class WebShopServerError(RuntimeError):
+    """A WebShop server answered with an error page (or not at all)."""
+
+
+class RemotePages:
+    """Pages fetched from a WebShop server (ours or the original) and parsed."""
+
+    def __init__(self, base_url: str, session_id: str, timeout_s: float = 30.0):
+        self.base_url, self.session_id, self.timeout_s = base_url.rstrip("/"), session_id, timeout_s
+
+    def fetch(self, location: Location) -> Page:
+        url = self.base_url + location.path(self.session_id)
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_s) as response:
+                text = response.read().decode("utf-8", errors="replace")
+        except urllib.error.HTTPError as error:
+            raise WebShopServerError(f"{url} -> HTTP {error.code}: {error.read()[:200]!r}") from None
+        except OSError as error:
+            raise WebShopServerError(f"cannot reach the WebShop server at {self.base_url}: {error}") from None
+        return page_from_html(location, text)
+
+
+def page_from_html(location: Location, text: str) -> Page:
+    """A page read from a server's HTML; on the done page, the score and the hidden breakdown."""
+    page_view = view(parse_html(text))
+    if location.kind != "done":
+        return Page(location, page_view)
+    texts = page_view.texts_by_id
+    reward_info = ast.literal_eval("".join(texts["reward_info"])) if "reward_info" in texts else None
+    return Page(location, page_view, float(texts["reward"][-1]), reward_info)
+
+
+def done_page_goal(page: Page) -> dict[str, Any]:
+    """The goal a server's done page shows in its hidden block (ASIN, attributes, options, bound)."""
+    def field(element_id: str) -> str:
+        return "".join(page.view.texts_by_id[element_id][1:])  # [label, value]
+
+    return {"asin": field("goal-asin"), "instruction_text": field("goal-instruction-text"),
+            "attributes": ast.literal_eval(field("goal-attrs")), "goal_options": ast.literal_eval(field("goal-options")),
+            "price_upper": float(field("goal-price"))}
+
+
+@dataclass
+class StepOutcome:
+    page: Page
+    valid: bool
+    """Whether the action did something (WebShop silently ignores the others)."""
+    error: str = ""
+    """Why an action was ignored."""
+    clicked_option: str = ""
+    """The option value selected by this action, if any."""
+
+
+def parse_action(text: str) -> tuple[str, str | None]:
+    """``"click[Buy Now]"`` -> ``("click", "Buy Now")``; no brackets -> ``(text, None)``."""
+    match = ACTION.match(text)
+    return (text, None) if match is None else (match.group(1), match.group(2))
+
+
+def available_actions(page: Page) -> dict[str, Any]:
+    """WebShop's ``get_available_actions()``: ``{has_search_bar, clickables}``."""
+    return {"has_search_bar": page.view.has_search_bar, "clickables": list(page.view.clickables)}
+
+
+def _click(here: Location, key: str, clickable: Clickable) -> tuple[Location, str]:
+    """Where clicking ``key`` on the page at ``here`` leads (WebShop's ``SimServer.receive``),
+    and the option value it selects (if it selects one)."""
+    if key == "buy now":
+        return replace(here, kind="done"), ""
+    if key == "back to search":
+        return Location("search"), ""
+    if key == "next >" and here.kind == "results":
+        return replace(here, page=here.page + 1), ""
+    if key == "< prev" and here.kind == "results":
+        return replace(here, page=here.page - 1), ""
+    if key == "< prev" and here.kind == "sub_page":
+        return replace(here, kind="item", sub_page=""), ""
+    if key == "< prev" and here.kind == "item":
+        return Location("results", here.keywords, here.page), ""
+    if key in SUB_PAGE_BY_KEY:
+        return replace(here, kind="sub_page", sub_page=SUB_PAGE_BY_KEY[key]), ""
+    if clickable.kind == "link":
+        return Location("item", here.keywords, here.page, key.upper()), ""
+    return replace(here, kind="item", options={**here.options, (clickable.group or "").lower(): key}), key
+
+
+class ShopSession:
+    """The browser side of one episode: the current page and WebShop's action rules."""
+
+    def __init__(self, source: PageSource):
+        self.source = source
+        self.page: Page | None = None
+
+    def start(self) -> Page:
+        self.page = self.source.fetch(Location("search"))
+        return self.page
+
+    def act(self, action: str) -> StepOutcome:
+        name, argument = parse_action(action)
+        argument = None if argument is None else argument.lower()
+        selected = ""
+        if name == "search" and argument:
+            target = Location("results", tuple(argument.split(" ")), 1)
+        elif name == "click" and argument in self.page.view.clickables and argument != "search":
+            target, selected = _click(self.page.location, argument, self.page.view.clickables[argument])
+        else:
+            return StepOutcome(self.page, False, _why_invalid(name, argument))
+        self.page = self.source.fetch(target)
+        return StepOutcome(self.page, True, clicked_option=selected)
+
+
+def _why_invalid(name: str, argument: str | None) -> str:
+    if argument is None:
+        return "not an action: use search[query] or click[element] (no brackets inside)"
+    if name == "click" and argument == "search":
+        return "click[search] is not an action: use search[query]"
+    if name == "click":
+        return f"{argument!r} is not clickable on this page; see info['available_actions']"
+    return f"unknown action {name!r}: use search[query] or click[element]"

@@ -1,0 +1,85 @@
+"""The shop: catalogue, search, prices and goals, opened once per process and shared.
+
+:func:`open_shop` is what the envs and the server call. It picks the data (``data_dir``, else
+``$ARCHER_WEBSHOP_DATA``, else the bundled catalogue), opens or builds the cached SQLite
+catalogue, draws prices and builds the goal list. It is memoised, so a vector env, its sub-envs
+and a server in the same process share one shop.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from archer_gym.webshop.catalog import Product, bundled_source_files, find_source_files
+from archer_gym.webshop.goals import DEFAULT_PRICE_SEED, Goal, ProductFacts, build_goals, draw_prices
+from archer_gym.webshop.nouns import make_noun_extractor
+from archer_gym.webshop.reward import purchase_reward
+from archer_gym.webshop.search import BACKEND
+from archer_gym.webshop.store import CatalogueStore, open_catalogue
+
+DATA_ENV_VAR = "ARCHER_WEBSHOP_DATA"
+
+
+class Shop:
+    """Everything the pages, the reward and the goals need, for one catalogue."""
+
+    def __init__(self, store: CatalogueStore, price_seed: int | None, source: str):
+        self.store = store
+        self.price_seed = price_seed
+        # One RNG for the range-price draws and then the goal price bounds, in WebShop's call order.
+        rng = random.Random(price_seed)
+        self._drawn_prices = draw_prices(store.pricings(), rng)
+        instructions = store.instructions()
+        goal_products = {asin: store.product(asin) for asin in dict.fromkeys(i.asin for i in instructions)}
+        facts = {asin: ProductFacts(p.asin, p.category, p.query, p.title, p.product_category, p.type_nouns)
+                 for asin, p in goal_products.items()}
+        prices = {asin: self.price(p) for asin, p in goal_products.items()}
+        self.goals: list[Goal] = build_goals(instructions, facts, prices, rng)
+        self.description: dict[str, Any] = {
+            "source": source, "num_products": store.num_products, "num_goals": len(self.goals),
+            "search_backend": BACKEND, "noun_extractor": store.noun_extractor, "price_seed": price_seed,
+        }
+
+    def product(self, asin: str) -> Product | None:
+        return self.store.product(asin)
+
+    def price(self, product: Product) -> float:
+        """What the product costs: its price, or the price drawn inside its price range."""
+        return self._drawn_prices.get(product.asin, product.pricing[0])
+
+    def search(self, keywords: list[str]) -> list[Product]:
+        return self.store.search(" ".join(keywords))
+
+    def score(self, goal: Goal, product: Product, options: dict[str, str]) -> tuple[float, dict[str, Any]]:
+        """WebShop's reward for buying ``product`` with ``options`` towards ``goal``."""
+        return purchase_reward(product, options, self.price(product), goal.product, goal.attributes,
+                               goal.options, goal.price_upper)
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path | None:
+    """``data_dir``, else ``$ARCHER_WEBSHOP_DATA``, else ``None`` (the bundled catalogue)."""
+    chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV_VAR) or None
+    return None if chosen is None else Path(chosen).expanduser().resolve()
+
+
+def open_shop(data_dir: str | Path | None = None, *, cache_dir: str | Path | None = None,
+              noun_extractor: str = "heuristic", price_seed: int | None = DEFAULT_PRICE_SEED) -> Shop:
+    """The shop for WebShop files in ``data_dir`` (see :func:`resolve_data_dir`), memoised.
+
+    ``noun_extractor`` tags titles that carry no stored nouns (``heuristic`` or
+    ``spacy:<model>``); ``price_seed=None`` draws prices and bounds unseeded, as WebShop does.
+    """
+    resolved = resolve_data_dir(data_dir)
+    cache = None if cache_dir is None else Path(cache_dir).expanduser().resolve()
+    return _open_shop(resolved, cache, noun_extractor, price_seed)
+
+
+@lru_cache(maxsize=8)
+def _open_shop(data_dir: Path | None, cache_dir: Path | None, noun_extractor: str, price_seed: int | None) -> Shop:
+    files = bundled_source_files() if data_dir is None else find_source_files(data_dir)
+    store = open_catalogue(files, make_noun_extractor(noun_extractor), cache_dir)
+    return Shop(store, price_seed, "bundled" if data_dir is None else str(data_dir))

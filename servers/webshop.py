@@ -1,0 +1,40 @@
+"""The WebShop site as a server: ``archer-gym serve webshop --host 127.0.0.1 --port 3000``.
+
+Serves :func:`archer_gym.webshop.app.create_app` (WebShop's routes and pages, see that module)
+with Werkzeug's threaded server. The catalogue is the bundled one unless ``data_dir`` (or
+``$ARCHER_WEBSHOP_DATA``) points at WebShop's data files; it is built once and cached. Clients:
+``archer_gym.envs.webshop.WebShopEnv(server_url=...)``, the Selenium env, ReAct's and ArCHer's
+WebShop clients, or a person with a browser.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from archer_gym.webshop.app import create_app
+
+__all__ = ["create_app", "serve"]
+
+
+def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None, *, cache_dir: str | None = None,
+          show_attrs: bool = False, mode: str = "default", quiet: bool = False) -> None:
+    """Serve WebShop on ``host:port`` until interrupted.
+
+    ``show_attrs``: the item page's Attributes tab (WebShop's ``--attrs``); ``mode``: ``default``
+    (seeded prices and price bounds) or ``paper`` (WebShop's unseeded draw); ``quiet``: no
+    per-request log lines.
+    """
+    app: Flask = create_app(data_dir=data_dir, cache_dir=cache_dir, show_attrs=show_attrs, mode=mode)
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, app, threaded=True)
+    print(f"WebShop on http://{host}:{server.server_port}/ (e.g. /fixed_0)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,60 @@
+"""archer/WebShopBrowser-v0: the task played in headless Chromium against the served site."""
+
+from __future__ import annotations
+
+import shutil
+
+import gymnasium as gym
+import pytest
+
+from archer_gym.envs.webshop import WebShopEnv
+from archer_gym.webshop.shop import open_shop
+
+pytestmark = pytest.mark.skipif(shutil.which("chromedriver") is None,
+                                reason="needs Debian's chromium and chromium-driver packages")
+ENV_ID = "archer/WebShopBrowser-v0"
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("webshop-cache"))
+
+
+@pytest.fixture(scope="module")
+def browser_env(cache_dir):
+    if ENV_ID not in gym.registry:
+        gym.register(ENV_ID, entry_point="archer_gym.envs.webshop_browser:WebShopBrowserEnv",
+                     vector_entry_point="archer_gym.envs.webshop_browser:WebShopBrowserVectorEnv")
+    env = gym.make(ENV_ID, cache_dir=cache_dir, max_turns=20)
+    yield env
+    env.close()
+
+
+def test_buying_the_goal_in_chromium_scores_one(browser_env, cache_dir):
+    goal = open_shop(cache_dir=cache_dir).goals[2000]
+    obs, info = browser_env.reset(options={"goal_index": 2000})
+    assert obs == f"WebShop [SEP] Instruction: [SEP] {goal.instruction_text} [SEP] Search"
+    _, _, _, _, info = browser_env.step(f"search[{goal.product.name}]")
+    while goal.asin.lower() not in info["available_actions"]["clickables"]:
+        _, _, _, _, info = browser_env.step("click[next >]")
+    browser_env.step(f"click[{goal.asin.lower()}]")
+    for option in goal.options:
+        _, _, _, _, info = browser_env.step(f"click[{option}]")
+        assert info["valid"] and info["page"] == "item"
+    _, _, _, _, info = browser_env.step("click[not a button]")
+    assert not info["valid"]
+    obs, reward, terminated, truncated, info = browser_env.step("click[buy now]")
+    assert reward == 1.0 and terminated and info["success"] and info["goal"]["asin"] == goal.asin
+    assert "[SEP] Your score (min 0.0, max 1.0) [SEP] 1.0 [SEP]" in obs
+
+
+def test_chromium_sees_what_the_http_env_sees(browser_env, cache_dir):
+    server_url = browser_env.unwrapped.game.server_url
+    http = WebShopEnv(server_url=server_url, cache_dir=cache_dir, max_turns=20)
+    goal = open_shop(cache_dir=cache_dir).goals[7]
+    assert browser_env.reset(options={"goal_index": 7})[0] == http.reset(options={"goal_index": 7})[0]
+    for action in [f"search[{goal.product.query}]", "click[next >]", "click[< prev]", f"search[{goal.product.name}]",
+                   "click[description]", "click[back to search]", "search[usb/c cable]"]:
+        a, b = browser_env.step(action), http.step(action)
+        assert a[:4] == b[:4], action
+        assert a[4]["available_actions"] == b[4]["available_actions"], action

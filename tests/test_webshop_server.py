@@ -1,0 +1,154 @@
+"""The WebShop server: routes and URL shapes, error pages, concurrent sessions, start-up time."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from archer_gym.webshop import pages
+from archer_gym.webshop.app import ServerThread, create_app
+from archer_gym.webshop.dom import parse_html, view
+from archer_gym.webshop.shop import open_shop
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("webshop-cache"))
+
+
+@pytest.fixture(scope="module")
+def shop(cache_dir):
+    return open_shop(cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def server(shop):
+    with ServerThread(create_app(shop, max_sessions=1000)) as running:
+        yield running
+
+
+def get(url: str, data: dict | None = None) -> tuple[int, str]:
+    body = None if data is None else urllib.parse.urlencode(data).encode()
+    try:
+        with urllib.request.urlopen(url, data=body, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_a_purchase_through_the_sites_forms_and_links(server, shop):
+    goal = shop.goals[12]
+    status, html = get(f"{server.url}/fixed_12")
+    assert status == 200 and goal.instruction_text in html and 'id="search_input"' in html
+    # The search form POSTs search_query and is redirected to page 1 of the results.
+    status, html = get(f"{server.url}/fixed_12", {"search_query": goal.product.name})
+    page = view(parse_html(html))
+    assert status == 200 and "Page 1 (Total results: " in " ".join(n.text for n in page.nodes)
+    item = pages.item_url("fixed_12", goal.asin, goal.product.name.lower().split(" "), 1,
+                          {"option": value for value in goal.options[:1]})
+    status, html = get(server.url + item)
+    assert status == 200 and "Buy Now" in html
+    status, html = get(server.url + pages.done_url("fixed_12", goal.asin, {}))
+    done = view(parse_html(html))
+    assert status == 200 and done.texts_by_id["reward"][0] == "Your score (min 0.0, max 1.0)"
+    assert float(done.texts_by_id["reward"][-1]) == shop.score(goal, shop.product(goal.asin), {})[0]
+    assert done.texts_by_id["goal-asin"][-1] == goal.asin
+
+
+def test_home_redirects_and_other_sessions_get_a_reproducible_goal(server, shop):
+    status, html = get(server.url + "/")
+    assert status == 200 and "Instruction:" in html
+    assert get(f"{server.url}/my-session")[1] == get(f"{server.url}/my-session")[1]
+
+
+@pytest.mark.parametrize("path, code", [
+    ("/search_results/never-opened/%5B%27x%27%5D/1", 404),
+    ("/fixed_999999", 404),
+    ("/fixed_abc", 404),
+    ("/search_results/fixed_1/%5B1%2C%202%5D/1", 400),
+    ("/search_results/fixed_1/%5Bunclosed/1", 400),
+    ("/search_results/fixed_1/shoes/0", 400),
+    ("/search_results/fixed_1/shoes/two", 400),
+    ("/item_page/fixed_1/B0NOSUCH00/shoes/1/%7B%7D", 404),
+    ("/item_sub_page/fixed_1/{asin}/shoes/1/Secrets/%7B%7D", 404),
+    ("/item_page/fixed_1/{asin}/shoes/1/not-a-dict", 400),
+    ("/done/fixed_1/{asin}/%7B1%3A%202%7D", 400),
+    ("/done/fixed_1/{asin}", 404),
+    ("/no/such/route/at/all/here/x", 404),
+])
+def test_bad_requests_get_4xx_pages(server, shop, path, code):
+    get(f"{server.url}/fixed_1")
+    status, html = get(server.url + path.format(asin=shop.goals[1].asin))
+    assert status == code and "<h1>" in html
+
+
+def test_odd_queries_are_served(server):
+    get(f"{server.url}/fixed_2")
+    for keywords in ["usb/c%20cable", "%5B%27usb/c%27%5D", "%ff%fe%00", "caf%C3%A9", "a" * 3000]:
+        status, _ = get(f"{server.url}/search_results/fixed_2/{keywords}/1")
+        assert status == 200, keywords
+
+
+def test_forgotten_sessions_get_404(shop):
+    with ServerThread(create_app(shop, max_sessions=2)) as small:
+        for session in ("s1", "s2", "s3"):
+            get(f"{small.url}/{session}")
+        assert get(f"{small.url}/search_results/s1/shoes/1")[0] == 404  # the oldest was forgotten
+        assert get(f"{small.url}/search_results/s3/shoes/1")[0] == 200
+
+
+def test_32_concurrent_sessions_do_not_leak(server, shop):
+    barrier = threading.Barrier(32)
+    failures: list[str] = []
+
+    def shopper(index: int) -> None:
+        goal, session = shop.goals[index], f"fixed_{index}"
+        barrier.wait()
+        for _ in range(3):
+            _, html = get(f"{server.url}/{session}", {"search_query": goal.product.query})
+            seen = view(parse_html(html)).texts_by_id["instruction-text"][-1]
+            _, done_html = get(server.url + pages.done_url(session, goal.asin, {}))
+            done = view(parse_html(done_html)).texts_by_id
+            if seen != goal.instruction_text or done["goal-instruction-text"][-1] != goal.instruction_text:
+                failures.append(session)
+
+    threads = [threading.Thread(target=shopper, args=(i,)) for i in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_starts_in_under_two_seconds(cache_dir, shop):
+    port = _free_port()
+    code = f"from servers.webshop import serve; serve('127.0.0.1', {port}, cache_dir={cache_dir!r}, quiet=True)"
+    start = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while time.monotonic() - start < 30:
+            try:
+                status, html = get(f"http://127.0.0.1:{port}/fixed_0")
+                break
+            except urllib.error.URLError:
+                time.sleep(0.02)
+        elapsed = time.monotonic() - start
+        assert status == 200 and shop.goals[0].instruction_text in html
+        assert elapsed < 2.0, f"first page after {elapsed:.2f} s"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
