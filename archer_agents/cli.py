@@ -4,8 +4,8 @@
 preset and the offline oracle: BC pretraining on the scripted expert's games, then ArCHer, all
 on a laptop CPU. Any config key can be overridden as ``key=value`` (see ``archer-agents list
 --agent NAME``); ``--config run.yaml`` loads a file first. Several processes or GPUs:
-``--num-processes N`` (relaunches under ``accelerate launch``), or call ``accelerate launch -m
-archer_agents.cli train ...`` yourself.
+``--num-processes N`` (relaunches itself under ``torchrun``), or start it with ``accelerate
+launch -m archer_agents.cli train ...`` / ``torchrun`` yourself (multi-node too).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def build_config(agent: str, env: str, preset: str, config_file: str | None, ove
 
 
 def cmd_train(args: argparse.Namespace, agent_name: str | None = None) -> int:
-    if args.num_processes > 1 and "ACCELERATE_LAUNCHED" not in os.environ and "LOCAL_RANK" not in os.environ:
+    if args.num_processes > 1 and "LOCAL_RANK" not in os.environ:
         return _relaunch(args.num_processes)
     agent_class, config = build_config(agent_name or args.agent, args.env, args.preset, args.config, args.overrides)
     if args.resume:
@@ -70,14 +70,11 @@ def _relaunch(num_processes: int) -> int:
         if a.startswith("--num-processes="):
             del argv[i]
             break
-    import torch
-
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
-               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    if not torch.cuda.is_available():
-        command.append("--cpu")
-    command += ["-m", "archer_agents.cli", *argv]
-    return subprocess.call(command, env={**os.environ, "ACCELERATE_LAUNCHED": "1"})
+    # torchrun sets RANK/WORLD_SIZE/LOCAL_RANK, which accelerate reads: NCCL on GPUs, gloo on
+    # CPUs (``accelerate launch --cpu`` would start a single process).
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+               str(num_processes), "-m", "archer_agents.cli", *argv]
+    return subprocess.call(command)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -135,7 +132,7 @@ def _add_train_flags(p: argparse.ArgumentParser, with_agent: bool) -> None:
     p.add_argument("--config", help="YAML file of config keys, applied after the preset")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
     p.add_argument("--num-processes", type=int, default=1,
-                   help="processes (GPUs) to train with; each collects its own rollouts (uses accelerate launch)")
+                   help="processes (GPUs) to train with; each collects its own rollouts (relaunches under torchrun)")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                    help="config overrides, e.g. iterations=50 actor_lr=1e-5 (see `archer-agents list --agent NAME`)")
 

@@ -31,6 +31,9 @@ class DoubleCritic(nn.Module):
         hidden = encoder.config.hidden_size
         self.q1, self.q2 = _mlp(2 * hidden, hidden), _mlp(2 * hidden, hidden)
         self.v1, self.v2 = _mlp(hidden, hidden), _mlp(hidden, hidden)
+        # No dropout, as for any model loaded with from_pretrained (the reference's roberta-base):
+        # TD targets and advantages must not be noisy.
+        self.eval()
 
     @property
     def device(self) -> torch.device:

@@ -1,0 +1,69 @@
+"""The archer-agents command line: training, resuming, two processes (gloo), evaluation, compare."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from archer_agents.cli import build_parser
+
+TINY_RUN = ["iterations=2", "trajectories_per_iteration=8", "num_envs=4", "bc_episodes=40", "bc_steps=20",
+            "critic_steps=2", "actor_steps=1", "warmup_iterations=1", "eval_every=1", "eval_episodes=4",
+            "batch_size=8", "micro_batch_size=8", "tensorboard=false"]
+
+
+def run(*args, cache, timeout=600):
+    env = {**os.environ, "ARCHER_AGENTS_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "archer_agents.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize("command", ["train", "pretrain", "evaluate", "compare", "list"])
+def test_every_command_and_flag_has_help(command):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    assert sub.format_help().startswith("usage: archer-agents " + command)
+    for action in sub._actions:
+        assert action.help, (command, action.dest)
+
+
+def test_bad_agent_env_and_key_are_clear_errors(tmp_path):
+    assert "invalid choice: 'dqn'" in run("train", "--agent", "dqn", cache=tmp_path).stderr
+    result = run("train", "--env", "chess", cache=tmp_path)
+    assert result.returncode == 2 and "unknown environment 'chess'" in result.stderr
+    result = run("train", "no_such_key=1", cache=tmp_path)
+    assert result.returncode == 2 and "unknown config key(s) ['no_such_key']" in result.stderr
+
+
+@pytest.mark.slow
+def test_train_resume_and_evaluate(tmp_path):
+    out = tmp_path / "run"
+    first = run("train", "--env", "gmc", *TINY_RUN, f"output_dir={out}", cache=tmp_path / "cache")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert json.loads(first.stdout.strip().splitlines()[-1])["iterations"] == 2
+    resumed = run("train", "--env", "gmc", "--resume", *TINY_RUN, "iterations=3", f"output_dir={out}",
+                  cache=tmp_path / "cache")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "resuming from" in resumed.stderr
+    assert json.loads(resumed.stdout.strip().splitlines()[-1])["iterations"] == 3
+    metrics = [json.loads(l) for l in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [m["iteration"] for m in metrics] == [1, 2, 3]
+    evaluated = run("evaluate", str(out), "--episodes", "4", cache=tmp_path / "cache")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    assert json.loads(evaluated.stdout.strip().splitlines()[-1])["eval/episodes"] == 4
+
+
+@pytest.mark.slow
+def test_two_processes_each_collect_their_own_rollouts(tmp_path):
+    out = tmp_path / "ddp"
+    result = run("train", "--env", "gmc", "--num-processes", "2", *TINY_RUN, f"output_dir={out}",
+                 cache=tmp_path / "cache")
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoint = out / "checkpoints" / (out / "checkpoints" / "latest").read_text().strip()
+    meta = json.loads((checkpoint / "agent.json").read_text())
+    assert meta["world_size"] == 2 and meta["trajectories_total"] == 16
+    assert (checkpoint / "process_0.pt").exists() and (checkpoint / "process_1.pt").exists()
