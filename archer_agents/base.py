@@ -77,9 +77,15 @@ class BaseAgent:
         return TextPolicy(model, tokenizer, max_prompt_tokens=c.max_prompt_tokens, max_new_tokens=c.max_new_tokens)
 
     def _setup(self) -> None:
-        """Build algorithm-specific models and optimisers (override)."""
-        self.actor_optimizer = torch.optim.Adam(self.policy.model.parameters(), lr=self.config.actor_lr)
+        """Build algorithm-specific models and optimisers (extend in subclasses)."""
+        self.actor_optimizer = torch.optim.Adam(self._actor_parameters(), lr=self.config.actor_lr)
         self.policy.model, self.actor_optimizer = self.accelerator.prepare(self.policy.model, self.actor_optimizer)
+        if getattr(self, "value_head", None) is not None:
+            self.value_head = self.accelerator.prepare(self.value_head)
+
+    def _actor_parameters(self) -> list[torch.nn.Parameter]:
+        """What the actor optimiser trains (the policy, plus e.g. a value head)."""
+        return list(self.policy.model.parameters())
 
     # ------------------------------------------------------------------ acting
     def act_batch(self, observations: Sequence[str], *, deterministic: bool = False) -> list[Utterance]:

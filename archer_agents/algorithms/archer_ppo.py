@@ -1,18 +1,28 @@
 """ArCHer with a PPO low level (algorithms.md §3; our design, not in the reference code).
 
 The high level is ArCHer's: the same replay buffer and critic updates. The low level, after the
-critic steps: draw ``ppo_states`` replay states, sample ã ~ π_old with its token ids and per-token
-log-probs, compute A = min Q - min V once with the online critic and freeze it, give every token
-of ã the advantage A (a token episode with reward A on its last token, γ_tok = 1, no baseline),
-and run ``ppo_epochs`` of the clipped surrogate (:func:`~archer_agents.algorithms.ppo.ppo_update`)
-on these samples, then discard them.
+critic steps:
+
+1. draw ``ppo_states`` replay states and sample ã ~ π_old, keeping its token ids and per-token
+   log-probs (stop token included);
+2. compute A(s, ã) = min Q - min V once with the online critic and freeze it;
+3. treat each utterance as a token episode whose only reward, A, comes on its last token; with
+   ``token_baseline`` a value head on the policy's hidden states estimates V_tok before every token
+   and GAE (γ_tok = 1, λ = ``gae_lambda``) gives the token advantages, otherwise every token gets A;
+4. run ``ppo_epochs`` of the clipped surrogate against the stored log-probs
+   (:func:`~archer_agents.algorithms.ppo.ppo_update`), fitting V_tok to the token returns, then
+   discard the samples.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
-from archer_agents.algorithms.ppo import TokenSample, ppo_update
+import torch
+from torch import nn
+
+from archer_agents.algorithms.ppo import TokenSample, ppo_update, token_gae
 from archer_agents.registry import register_agent
 from archer_agents.value_based import CriticAgent, CriticAgentConfig
 
@@ -27,8 +37,14 @@ class ArcherPPOConfig(CriticAgentConfig):
     """Passes over the sampled utterances."""
     clip: float = 0.1
     """PPO clip range ε."""
+    token_baseline: bool = True
+    """Fit a token-level value baseline to the utterance advantage and use GAE inside utterances."""
+    gae_lambda: float = 0.95
+    """GAE λ inside an utterance (γ_tok = 1)."""
+    vf_coef: float = 0.5
+    """Weight of the token value loss."""
     normalize_advantages: bool = False
-    """Normalise the utterance advantages per minibatch."""
+    """Normalise token advantages per minibatch."""
     actor_steps: int = 1
     """PPO phases per iteration (each samples fresh utterances)."""
     actor_lr: float = 1e-5
@@ -40,18 +56,44 @@ class ArcherPPOAgent(CriticAgent):
     name = "archer_ppo"
     config_class = ArcherPPOConfig
 
+    def _setup(self) -> None:
+        self.value_head = None
+        if self.config.token_baseline:
+            # The value head joins the actor's optimiser before the base class prepares it.
+            self.value_head = nn.Linear(self.policy.model.config.hidden_size, 1).to(self.accelerator.device)
+        super()._setup()
+
+    def _actor_parameters(self):
+        extra = list(self.value_head.parameters()) if self.value_head is not None else []
+        return list(self.policy.model.parameters()) + extra
+
     def actor_update(self) -> dict[str, float]:
         c = self.config
         metrics: dict[str, float] = {}
         for _ in range(c.actor_steps):
-            states = [t.observation for t in self.replay.sample(c.ppo_states)]
-            samples = []
-            for observations in self._micro_batches(states):
-                utterances = self.act_batch(observations)
-                advantage = self.advantages(observations, [u.text for u in utterances]).tolist()
-                samples += [TokenSample(o, u.token_ids, u.token_log_probs, [a] * len(u.token_ids))
-                            for o, u, a in zip(observations, utterances, advantage)]
+            samples = self._samples([t.observation for t in self.replay.sample(c.ppo_states)])
             metrics = ppo_update(self, samples, epochs=c.ppo_epochs, clip=c.clip, minibatch=c.batch_size,
-                                 normalize=c.normalize_advantages)
-            metrics["actor/advantage_mean"] = sum(s.advantages[0] for s in samples) / len(samples)
+                                 normalize=c.normalize_advantages, value_head=self.value_head, vf_coef=c.vf_coef)
+            metrics["actor/advantage_mean"] = sum(s.advantages[-1] for s in samples) / len(samples)
         return metrics
+
+    @torch.no_grad()
+    def _samples(self, states: list[str]) -> list[TokenSample]:
+        samples = []
+        for observations in self._micro_batches(states):
+            utterances = self.act_batch(observations)
+            ids = [u.token_ids for u in utterances]
+            advantage = self.advantages(observations, [u.text for u in utterances]).tolist()
+            if self.value_head is None:
+                samples += [TokenSample(o, i, u.token_log_probs, [a] * len(i))
+                            for o, i, u, a in zip(observations, ids, utterances, advantage)]
+                continue
+            _, mask, values = self.policy.score(observations, ids, self.value_head)
+            for o, i, u, a, v, m in zip(observations, ids, utterances, advantage, values, mask):
+                (token_adv,), (token_ret,) = token_gae([a], [v[: int(m.sum())].tolist()], 1.0, self.config.gae_lambda)
+                samples.append(TokenSample(o, i, u.token_log_probs, token_adv, token_ret))
+        return samples
+
+    def _modules(self) -> dict[str, Any]:
+        extra = {"value_head": self.accelerator.unwrap_model(self.value_head)} if self.value_head is not None else {}
+        return {**super()._modules(), **extra}

@@ -131,12 +131,11 @@ class PPOAgent(BaseAgent):
     config_class = PPOConfig
 
     def _setup(self) -> None:
-        hidden = self.policy.model.config.hidden_size
-        self.value_head = nn.Linear(hidden, 1).to(self.accelerator.device)
-        params = list(self.policy.model.parameters()) + list(self.value_head.parameters())
-        self.actor_optimizer = torch.optim.Adam(params, lr=self.config.actor_lr)
-        self.policy.model, self.value_head, self.actor_optimizer = self.accelerator.prepare(
-            self.policy.model, self.value_head, self.actor_optimizer)
+        self.value_head = nn.Linear(self.policy.model.config.hidden_size, 1).to(self.accelerator.device)
+        super()._setup()
+
+    def _actor_parameters(self):
+        return list(self.policy.model.parameters()) + list(self.value_head.parameters())
 
     def store(self, trajectories: list[Trajectory]) -> None:
         self.batch = trajectories

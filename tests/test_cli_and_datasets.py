@@ -1,0 +1,83 @@
+"""The archer-gym command line and the scripted dataset generator."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from archer_gym.cli import build_parser, main
+from archer_gym.datasets.scripted import generate_episodes, write_dataset
+
+COMMANDS = ["list", "play", "serve", "dataset", "oracle-eval", "fetch"]
+
+
+def run_cli(*args, stdin=""):
+    return subprocess.run([sys.executable, "-m", "archer_gym.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: archer-gym " + command in out
+    # every flag of the command is explained
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        assert action.help, (command, action.dest)
+
+
+def test_list_shows_every_id():
+    out = run_cli("list").stdout
+    assert "archer/TwentyQuestions-v0" in out and "archer/GuessMyCity-v0" in out
+
+
+def test_play_in_the_terminal():
+    result = run_cli("play", "20q", "-o", "word=Dog", stdin="Is it an animal?\nIs it a dog?\n")
+    assert result.returncode == 0, result.stderr
+    assert "Is it an animal? Yes." in result.stdout
+    assert "Episode solved after 2 turns, return -1. The answer was: Dog." in result.stdout
+
+
+def test_play_unknown_env_and_bad_pin_are_clear_errors():
+    assert "unknown environment 'chess'" in run_cli("play", "chess").stderr
+    result = run_cli("play", "20q", "-o", "word=Unicorn")
+    assert result.returncode == 2 and "not a word of this list" in result.stderr
+
+
+@pytest.mark.parametrize("task, key", [("twenty_questions", "word"), ("guess_my_city", "city")])
+def test_dataset_format_and_determinism(task, key):
+    records = list(generate_episodes(task, 20, seed=1))
+    assert records == list(generate_episodes(task, 20, seed=1))
+    for record in records:
+        assert set(record) == {"lines", "correct", key} and 1 <= len(record["lines"]) <= 20
+        question, _, answer = record["lines"][-1].rpartition("? ")
+        assert question and answer
+    assert any(r["correct"] for r in records)
+
+
+@pytest.mark.parametrize("task", ["twenty_questions", "guess_my_city"])
+def test_expert_questioner_beats_weak_one(task, tmp_path):
+    expert = write_dataset(task, 60, tmp_path / "expert.jsonl", style="expert", progress=False)
+    weak = write_dataset(task, 60, tmp_path / "weak.jsonl", style="weak", progress=False)
+    assert expert["mean_return"] > weak["mean_return"]
+    assert 0.5 < expert["success_rate"] and weak["success_rate"] < expert["success_rate"]
+    lines = (tmp_path / "expert.jsonl").read_text().splitlines()
+    assert len(lines) == 60 and json.loads(lines[0])["lines"]
+
+
+def test_dataset_command_writes_jsonl(tmp_path):
+    out = tmp_path / "d.jsonl"
+    result = run_cli("dataset", "twenty_questions", "--episodes", "5", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(out.read_text().splitlines()) == 5 and "success rate" in result.stdout
+
+
+def test_oracle_eval_command_reports_accuracy():
+    result = run_cli("oracle-eval", "twenty_questions", "--limit", "50")
+    assert result.returncode == 0, result.stderr
+    assert "accuracy" in result.stdout and "on 50 labelled questions" in result.stdout
