@@ -12,6 +12,7 @@ and renamed into place, so a run killed at any moment resumes from the last comp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -70,7 +71,9 @@ class BaseAgent:
             path = Path(source) / "actor" if (Path(source) / "actor").is_dir() else Path(source)
             if not path.exists():
                 raise FileNotFoundError(f"init checkpoint {source!r} does not exist")
-            model, tokenizer = load_actor(str(path), lora_rank=c.lora_rank)
+            # A saved LoRA run reloads its adapter; a full model gets a fresh adapter if asked.
+            fresh_lora = 0 if (path / "adapter_config.json").is_file() else c.lora_rank
+            model, tokenizer = load_actor(str(path), lora_rank=fresh_lora)
         else:
             model, tokenizer = load_actor(c.actor, lora_rank=c.lora_rank)
         model.to(self.accelerator.device)
@@ -91,25 +94,22 @@ class BaseAgent:
     def act_batch(self, observations: Sequence[str], *, deterministic: bool = False) -> list[Utterance]:
         """Utterances for a batch of observations (used by rollouts and evaluation)."""
         with self._unwrapped_actor():
-            return self.policy.generate(observations, sample=not deterministic, temperature=self.config.temperature)
+            return self.policy.generate(observations, sample=not deterministic, temperature=self.config.temperature,
+                                        top_k=self.config.top_k)
 
     def act(self, observations: Sequence[str], deterministic: bool = False) -> list[str]:
         """The utterances the agent says to these observations."""
         return [u.text for u in self.act_batch(observations, deterministic=deterministic)]
 
+    @contextlib.contextmanager
     def _unwrapped_actor(self):
-        """Context in which ``self.policy.model`` is the bare model (DDP adds nothing to sampling)."""
-        agent = self
-
-        class _Unwrap:
-            def __enter__(self):
-                self.wrapped = agent.policy.model
-                agent.policy.model = agent.accelerator.unwrap_model(self.wrapped)
-
-            def __exit__(self, *exc):
-                agent.policy.model = self.wrapped
-
-        return _Unwrap()
+        """``self.policy.model`` is the bare model inside (DDP adds nothing to sampling)."""
+        wrapped = self.policy.model
+        self.policy.model = self.accelerator.unwrap_model(wrapped)
+        try:
+            yield
+        finally:
+            self.policy.model = wrapped
 
     # ---------------------------------------------------------------- the loop
     def make_env(self, num_envs: int | None = None):

@@ -9,6 +9,7 @@ seeds with a min-max band), both written to ``output_dir``.
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Sequence
 
@@ -27,6 +28,7 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
     for name in agents:
         for seed in seeds:
             run_dir = output_dir / name / f"seed{seed}"
+            shutil.rmtree(run_dir, ignore_errors=True)  # a comparison always starts from scratch
             agent_class, config = build_config(name, env, preset, None,
                                                [*overrides, f"seed={seed}", f"output_dir={run_dir}"])
             iterations = max(1, math.ceil(trajectories / max(1, config.trajectories_per_iteration)))

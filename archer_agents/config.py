@@ -47,6 +47,8 @@ class AgentConfig:
     """Longest utterance in tokens; generation stops earlier at a newline."""
     temperature: float = 1.0
     """Sampling temperature of rollouts and policy samples."""
+    top_k: int = 0
+    """Sample among the k most likely tokens only (0 = the full distribution, as the paper)."""
     iterations: int = 2000
     """Training iterations (collect, then train)."""
     trajectories_per_iteration: int = 128
@@ -78,6 +80,8 @@ class AgentConfig:
     bc_dataset: str = ""
     """BC data: JSONL of LMRL-Gym games ({lines, ...}) or {observation, action} pairs. Empty: the
     scripted expert's games for the question-game envs."""
+    bc_style: str = "expert"
+    """Scripted questioner whose games are the BC data: ``expert`` or ``weak`` (more room for RL)."""
     bc_episodes: int = 2000
     """Scripted episodes generated for automatic BC pretraining (tiny preset)."""
     bc_steps: int = 600

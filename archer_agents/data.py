@@ -46,8 +46,9 @@ def load_pairs(path: str | Path) -> list[tuple[str, str]]:
     return pairs_from_records(records)
 
 
-def scripted_pairs(env_id: str, episodes: int, seed: int, env_kwargs: dict | None = None) -> list[tuple[str, str]]:
-    """Generate BC pairs with the expert scripted questioner of a question game."""
+def scripted_pairs(env_id: str, episodes: int, seed: int, env_kwargs: dict | None = None,
+                   style: str = "expert") -> list[tuple[str, str]]:
+    """Generate BC pairs with a scripted questioner (``expert`` or ``weak``) of a question game."""
     from archer_gym.datasets.scripted import generate_episodes
 
     if env_id not in SCRIPTED:
@@ -55,4 +56,4 @@ def scripted_pairs(env_id: str, episodes: int, seed: int, env_kwargs: dict | Non
                          "{lines, ...} games or {observation, action} pairs)")
     task, kwargs = SCRIPTED[env_id]
     kwargs = {**kwargs, **{k: v for k, v in (env_kwargs or {}).items() if k in ("targets", "mode", "max_turns")}}
-    return pairs_from_records(generate_episodes(task, episodes, style="expert", seed=seed, **kwargs))
+    return pairs_from_records(generate_episodes(task, episodes, style=style, seed=seed, **kwargs))

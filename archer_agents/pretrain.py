@@ -30,7 +30,7 @@ def _key(config: AgentConfig) -> str:
     import archer_gym
 
     fields = {"version": CACHE_VERSION, "env": archer_gym.resolve_env_id(config.env), "env_kwargs": config.env_kwargs,
-              "seed": config.seed, "bc_dataset": config.bc_dataset, "bc_episodes": config.bc_episodes,
+              "seed": config.seed, "bc_dataset": config.bc_dataset, "bc_episodes": config.bc_episodes, "bc_style": config.bc_style,
               "bc_steps": config.bc_steps, "bc_lr": config.bc_lr, "max_prompt_tokens": config.max_prompt_tokens}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -55,7 +55,8 @@ def _build(config: AgentConfig, path: Path, accelerator) -> None:
 
     torch.manual_seed(config.seed)
     texts = load_pairs(config.bc_dataset) if config.bc_dataset else scripted_pairs(
-        archer_gym.resolve_env_id(config.env), config.bc_episodes, config.seed, config.env_kwargs)
+        archer_gym.resolve_env_id(config.env), config.bc_episodes, config.seed, config.env_kwargs,
+        config.bc_style)
     corpus = sorted({o for o, _ in texts}) + [a + "\n" for _, a in texts]
     tokenizer = train_tokenizer(corpus)
     policy = TextPolicy(tiny_actor(tokenizer).to(accelerator.device), tokenizer,

@@ -13,6 +13,7 @@ Subclasses say how ``ã`` is chosen (``policy_choice``) and how the actor learns
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -85,10 +86,14 @@ class CriticAgent(BaseAgent):
     # -------------------------------------------------------------- training
     def train(self) -> dict[str, float]:
         metrics: dict[str, float] = {}
+        start = time.perf_counter()
         for _ in range(self.config.critic_steps):
             metrics = self.critic_step()
+        metrics["time/critic_s"] = time.perf_counter() - start
         if self.iteration >= self.config.warmup_iterations and self.config.actor_steps:
+            start = time.perf_counter()
             metrics.update(self.actor_update())
+            metrics["time/actor_s"] = time.perf_counter() - start
         return metrics
 
     def policy_choice(self, observations: Sequence[str]) -> list[Utterance]:

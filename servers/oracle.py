@@ -146,14 +146,8 @@ def create_app(
 def serve(host: str = "127.0.0.1", port: int = 8001, backend: str = "kb",
           backend_kwargs: dict[str, Any] | None = None, **app_kwargs: Any) -> None:
     """Run the server until interrupted (threaded werkzeug server)."""
-    from werkzeug.serving import make_server
+    from servers.http import run_forever
 
-    server = make_server(host, port, create_app(backend, backend_kwargs, **app_kwargs), threaded=True)
-    print(f"archer-gym oracle ({backend}) listening on http://{host}:{server.server_port}/v1", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_forever(create_app(backend, backend_kwargs, **app_kwargs), host, port,
+                f"archer-gym oracle ({backend}) listening on http://{{host}}:{{port}}/v1")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
-from werkzeug.serving import make_server
+from servers.http import run_forever
 
 from archer_gym.webshop.app import create_app
 
@@ -30,11 +30,4 @@ def serve(host: str = "127.0.0.1", port: int = 3000, data_dir: str | None = None
     app: Flask = create_app(data_dir=data_dir, cache_dir=cache_dir, show_attrs=show_attrs, mode=mode)
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, app, threaded=True)
-    print(f"WebShop on http://{host}:{server.server_port}/ (e.g. /fixed_0)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run_forever(app, host, port, "WebShop on http://{host}:{port}/ (e.g. /fixed_0)")

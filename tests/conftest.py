@@ -26,6 +26,25 @@ class ScriptedOracle:
         return [self.reply(q.target, q.question) for q in queries]
 
 
+def write_guesser_games(path: Path, words: list[str], targets: list[str], games: int, max_guesses: int) -> str:
+    """LMRL-format games of a questioner that guesses ``words`` in random order until it hits
+    the target (drawn from ``targets``) or runs out of guesses: BC data with a known, poor policy."""
+    import json
+    import random
+
+    rng = random.Random(0)
+    with path.open("w") as f:
+        for _ in range(games):
+            target = rng.choice(targets)
+            lines = []
+            for word in rng.sample(words, max_guesses):
+                lines.append(f"Is it a {word}? {'Yes.' if word == target else 'No.'}")
+                if word == target:
+                    break
+            f.write(json.dumps({"lines": lines, "correct": lines[-1].endswith("Yes."), "word": [target]}) + "\n")
+    return str(path)
+
+
 def says_yes_to_target(target: str, question: str) -> str:
     """Yes iff the question mentions the target's name (the oracle of the golden tests)."""
     name = target.rsplit(",", 1)[0].lower()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from archer_agents.base import BaseAgent, NonFiniteLossError
 from archer_agents.config import ConfigError
 from archer_gym.envs.guess_my_city import GuessMyCityVectorEnv
 from archer_gym.envs.twenty_questions import TwentyQuestionsVectorEnv
-from tests.conftest import ScriptedOracle, says_yes_to_target
+from tests.conftest import ScriptedOracle, says_yes_to_target, write_guesser_games
 
 SUBSET = ["football", "dog", "banana", "truck", "pants", "computer", "piano", "chair", "pen", "scissors"]
 RL_AGENTS = ["archer", "archer_ppo", "filtered_bc", "chai", "ppo"]
@@ -22,19 +21,8 @@ RL_AGENTS = ["archer", "archer_ppo", "filtered_bc", "chai", "ppo"]
 
 @pytest.fixture(scope="session")
 def bc_dataset(tmp_path_factory):
-    """Games of a questioner that guesses subset words in random order (BC data)."""
-    rng = random.Random(0)
-    path = tmp_path_factory.mktemp("bc") / "games.jsonl"
-    with path.open("w") as f:
-        for _ in range(300):
-            target = rng.choice(["dog", "cat"])
-            lines = []
-            for word in rng.sample(SUBSET + ["cat"], 6):
-                lines.append(f"Is it a {word}? {'Yes.' if word == target else 'No.'}")
-                if word == target:
-                    break
-            f.write(json.dumps({"lines": lines, "correct": lines[-1].endswith("Yes."), "word": [target]}) + "\n")
-    return str(path)
+    return write_guesser_games(tmp_path_factory.mktemp("bc") / "games.jsonl", SUBSET + ["cat"], ["dog", "cat"],
+                               games=300, max_guesses=6)
 
 
 @pytest.fixture(autouse=True)
@@ -160,3 +148,16 @@ def test_long_observations_are_cut_from_the_left_with_one_warning(tmp_path, bc_d
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         policy.encode_prompts([long])  # said once only
+
+
+def test_lora_actor_trains_only_adapters_and_round_trips(tmp_path, bc_dataset):
+    agent = tiny("archer", tmp_path, bc_dataset, lora_rank=4, iterations=1, eval_every=0)
+    trainable = [n for n, p in agent.policy.model.named_parameters() if p.requires_grad]
+    assert trainable and all("lora" in n for n in trainable)
+    agent.learn(question_env(), eval_env=question_env())
+    checkpoint = BaseAgent.latest_checkpoint(tmp_path / "archer")
+    assert (checkpoint / "actor" / "adapter_config.json").exists()
+    loaded = BaseAgent.load(checkpoint)
+    before = dict(agent.policy.model.named_parameters())
+    for name, p in loaded.policy.model.named_parameters():
+        assert torch.equal(p, before[name]), name

@@ -9,14 +9,11 @@ at least 0.5 (the standard error of a 64-episode mean here is about 0.15).
 
 from __future__ import annotations
 
-import json
-import random
-
 import pytest
 
 from archer_agents import get_agent
 from archer_gym.envs.twenty_questions import TwentyQuestionsVectorEnv
-from tests.conftest import ScriptedOracle, says_yes_to_target
+from tests.conftest import ScriptedOracle, says_yes_to_target, write_guesser_games
 
 SUBSET = ["football", "dog", "banana", "truck", "pants", "computer", "piano", "chair", "pen", "scissors"]
 
@@ -35,18 +32,8 @@ PER_AGENT = {  # the budget is the same for all: 12 iterations x 32 trajectories
 
 @pytest.fixture(scope="module")
 def random_guesser_games(tmp_path_factory):
-    rng = random.Random(0)
-    path = tmp_path_factory.mktemp("learning") / "games.jsonl"
-    with path.open("w") as f:
-        for _ in range(400):
-            target = rng.choice(SUBSET)
-            lines = []
-            for word in rng.sample(SUBSET, 10):
-                lines.append(f"Is it a {word}? {'Yes.' if word == target else 'No.'}")
-                if word == target:
-                    break
-            f.write(json.dumps({"lines": lines, "correct": True, "word": [target]}) + "\n")
-    return str(path)
+    return write_guesser_games(tmp_path_factory.mktemp("learning") / "games.jsonl", SUBSET, SUBSET,
+                               games=400, max_guesses=10)
 
 
 def always_dog(n=16):

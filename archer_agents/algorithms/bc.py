@@ -72,7 +72,7 @@ class BCAgent(BaseAgent):
         super()._setup()
         c = self.config
         texts = load_pairs(c.bc_dataset) if c.bc_dataset else scripted_pairs(
-            _env_id(c.env), c.bc_episodes, c.seed, c.env_kwargs)
+            _env_id(c.env), c.bc_episodes, c.seed, c.env_kwargs, c.bc_style)
         self.pairs = list(zip([o for o, _ in texts], action_ids(self.policy, [a for _, a in texts])))
         self.rng = np.random.default_rng(c.seed)
 

@@ -2,9 +2,10 @@
 
 As in the paper (algorithms.md §1.2): one encoder embeds the observation and the action
 separately (its pooled output); two Q heads read ``[e_obs, e_act]``, two V heads read ``e_obs``.
-Unlike the reference, the hidden size comes from the encoder's config, observation and action
-texts go through the encoder in ONE batched pass, and the target network is a frozen copy
-updated by Polyak averaging (never part of any optimiser or gradient clip).
+Unlike the reference, the hidden size comes from the encoder's config, and the target network is
+a frozen copy updated by Polyak averaging (never part of any optimiser or gradient clip).
+Observations and actions are encoded in separate passes, as in the paper: each is padded only to
+its own longest text (a 16-token action padded to a 512-token history would double the work).
 """
 
 from __future__ import annotations
@@ -52,13 +53,11 @@ class DoubleCritic(nn.Module):
 
     def forward(self, observations: Sequence[str], actions: Sequence[str] | None = None):
         """``(q1, q2, v1, v2)``, each of shape ``(batch,)``; q's are None without actions."""
-        n = len(observations)
-        embedded = self.embed(list(observations) + list(actions or []))
-        e_obs = embedded[:n]
+        e_obs = self.embed(observations)
         v1, v2 = self.v1(e_obs).squeeze(-1), self.v2(e_obs).squeeze(-1)
         if actions is None:
             return None, None, v1, v2
-        both = torch.cat([e_obs, embedded[n:]], dim=-1)
+        both = torch.cat([e_obs, self.embed(actions)], dim=-1)
         return self.q1(both).squeeze(-1), self.q2(both).squeeze(-1), v1, v2
 
 

@@ -60,7 +60,8 @@ class TextPolicy(torch.nn.Module):
         )
         self._warned_truncation = False
         # transformers 5 renamed the KV-cache argument from past_key_values to cache.
-        self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model  # PEFT wraps the LM
+        self._cache_arg = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
     @property
     def device(self) -> torch.device:

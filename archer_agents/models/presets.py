@@ -60,12 +60,25 @@ def _check_path(name: str) -> None:
 
 
 def load_actor(name: str, *, lora_rank: int = 0, dtype: str = "float32"):
-    """``(model, tokenizer)`` of a causal LM from a hub name or path, optionally with LoRA."""
+    """``(model, tokenizer)`` of a causal LM from a hub name or path, optionally with LoRA.
+
+    A directory holding a saved LoRA adapter (``adapter_config.json``) loads its base model and
+    the adapter on top, trainable.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _check_path(name)
     tokenizer = AutoTokenizer.from_pretrained(name)
+    adapter = Path(name) / "adapter_config.json"
+    if adapter.is_file():
+        import json
+
+        from peft import PeftModel
+
+        base = AutoModelForCausalLM.from_pretrained(json.loads(adapter.read_text())["base_model_name_or_path"],
+                                                    dtype=getattr(torch, dtype))
+        return PeftModel.from_pretrained(base, name, is_trainable=True), tokenizer
     model = AutoModelForCausalLM.from_pretrained(name, dtype=getattr(torch, dtype))
     if lora_rank:
         from peft import LoraConfig, get_peft_model

@@ -31,10 +31,12 @@ class HFOracle:
         max_new_tokens: int | None = None,
         device: str = "cpu",
         torch_dtype: str = "float32",
+        generate_kwargs: dict | None = None,
     ):
         self.task = check_task(task)
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens or MAX_NEW_TOKENS[task]
+        self.generate_kwargs = dict(generate_kwargs or {})  # e.g. {"num_beams": 4} or {"min_new_tokens": 16}
         self.model, self.tokenizer = _load(str(model), gguf_file, device, torch_dtype)
         if checkpoint is not None:
             _load_checkpoint(self.model, Path(checkpoint))
@@ -65,7 +67,7 @@ class HFOracle:
             with torch.inference_mode():
                 output = self.model.generate(
                     **batch, max_new_tokens=self.max_new_tokens, do_sample=False,
-                    pad_token_id=self.tokenizer.pad_token_id,
+                    pad_token_id=self.tokenizer.pad_token_id, **self.generate_kwargs,
                 )
             self.generate_calls += 1
             if not self.seq2seq:

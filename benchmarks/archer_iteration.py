@@ -1,0 +1,86 @@
+"""ArCHer iteration wall time and memory at the reference's fixed small settings (run by hand).
+
+    python benchmarks/archer_iteration.py [--iterations 11]
+
+Settings are those of ../shared/design/benchmarks.md §1, where the reference ArCHer takes 32.5 s
+per iteration (87 % in the critic) on this machine class and grows from 2.0 to 2.5 GiB:
+Twenty Questions (random word, 20 turns), 8 envs, 8 trajectories per iteration; a random 2-layer
+width-128 GPT-2 actor with a byte-level BPE tokenizer trained on the env's text, sampling at
+temperature 1 with top-k 50 and 16 new tokens; a random 2-layer width-768 RoBERTa critic; a tiny
+random T5 oracle that always decodes 16 tokens; 5 critic steps and 1 actor step of batch 8, no
+warm-up. Because the models are random no episode succeeds, so every iteration does the same
+work. Prints the median of the iterations after the first, and the peak RSS after each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+from pathlib import Path
+
+import torch
+
+
+def build_models(root: Path) -> tuple[Path, Path, Path]:
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from archer_agents.data import scripted_pairs
+    from archer_agents.models.presets import tiny_actor, tiny_encoder, train_tokenizer
+
+    pairs = scripted_pairs("archer/TwentyQuestions-v0", 200, seed=0)
+    tokenizer = train_tokenizer(sorted({o for o, _ in pairs}) + [a + "\n" for _, a in pairs])
+    torch.manual_seed(0)
+    actor_dir, critic_dir, oracle_dir = root / "actor", root / "critic", root / "oracle"
+    tiny_actor(tokenizer, layers=2, width=128, heads=4).save_pretrained(actor_dir / "actor")
+    tokenizer.save_pretrained(actor_dir / "actor")
+    tiny_encoder(tokenizer, layers=2, width=768, heads=12).save_pretrained(critic_dir)
+    tokenizer.padding_side = "right"
+    tokenizer.save_pretrained(critic_dir)
+    T5ForConditionalGeneration(T5Config(vocab_size=len(tokenizer), d_model=64, d_ff=128, d_kv=16, num_layers=2,
+                                        num_heads=4, pad_token_id=tokenizer.pad_token_id,
+                                        eos_token_id=tokenizer.eos_token_id,
+                                        decoder_start_token_id=tokenizer.pad_token_id)).save_pretrained(oracle_dir)
+    tokenizer.save_pretrained(oracle_dir)
+    return actor_dir, critic_dir, oracle_dir
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=11, help="iterations to run (the first is warm-up)")
+    args = parser.parse_args()
+    from archer_agents import get_agent
+
+    with tempfile.TemporaryDirectory() as tmp:
+        actor, critic, oracle = build_models(Path(tmp))
+        env_kwargs = {"oracle": "hf", "oracle_kwargs": {"model": str(oracle), "max_new_tokens": 16, "cache": False,
+                                                        "generate_kwargs": {"min_new_tokens": 16}}}
+        agent = get_agent("archer")(
+            env="archer/TwentyQuestions-v0", env_kwargs=env_kwargs, num_envs=8, trajectories_per_iteration=8,
+            init_checkpoint=str(actor), critic=str(critic), max_new_tokens=16, top_k=50, temperature=1.0,
+            critic_steps=5, actor_steps=1, batch_size=8, micro_batch_size=8, warmup_iterations=0, gamma=0.95,
+            critic_lr=2e-5, actor_lr=1e-6, eval_every=0, save_every=0, output_dir=str(Path(tmp) / "run"),
+            tensorboard=False, device="cpu")
+        rows = []
+
+        def record(agent, metrics):
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+            rows.append((metrics["time/collect_s"], metrics.get("time/critic_s", 0.0), metrics.get("time/actor_s", 0.0),
+                         metrics["time/collect_s"] + metrics["time/train_s"], rss))
+
+        agent.learn(iterations=args.iterations, callback=record)
+    timed = rows[1:]
+    median = [statistics.median(r[i] for r in timed) for i in range(4)]
+    print(f"threads: {torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    print("| phase (median of %d after 1 warm-up) | ours | reference | ratio |" % len(timed))
+    print("|---|---|---|---|")
+    for name, value, reference in zip(["rollout", "critic update", "actor update", "whole iteration"], median,
+                                      [2.65, 28.4, 1.44, 32.5]):
+        print(f"| {name} | {value:.2f} s | {reference} s | {reference / value:.1f}x |")
+    print(f"| peak RSS after iteration 1 / {len(rows)} | {rows[0][4]:.2f} / {rows[-1][4]:.2f} GiB | 2.0 / 2.5 GiB | |")
+
+
+if __name__ == "__main__":
+    main()
