@@ -48,6 +48,8 @@ class BaseAgent:
         self.config = update(config or self.config_class(), overrides)
         cpu = self.config.device == "cpu" or (self.config.device == "auto" and not torch.cuda.is_available())
         self.accelerator = Accelerator(cpu=cpu)
+        if self.config.mixed_precision not in ("no", "bf16"):
+            raise ValueError(f"mixed_precision must be 'no' or 'bf16', got {self.config.mixed_precision!r}")
         self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
         _seed_everything(self.config.seed * 1000 + self.rank)
         self.iteration = 0

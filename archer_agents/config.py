@@ -77,6 +77,9 @@ class AgentConfig:
     """Also write TensorBoard event files (JSONL is always written)."""
     device: str = "auto"
     """``auto`` (accelerate picks), ``cpu`` or ``cuda``."""
+    mixed_precision: str = "no"
+    """``no`` (fp32, the paper) or ``bf16``: autocast of the critic's forward passes, where an
+    iteration spends most of its time (bf16 also pays off on CPUs with AVX512-BF16/AMX)."""
     bc_dataset: str = ""
     """BC data: JSONL of LMRL-Gym games ({lines, ...}) or {observation, action} pairs. Empty: the
     scripted expert's games for the question-game envs."""

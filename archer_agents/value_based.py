@@ -131,19 +131,29 @@ class CriticAgent(BaseAgent):
         not_done = torch.tensor([0.0 if t.done(c.bootstrap_on_truncation) else 1.0 for t in chunk], device=device)
         with torch.no_grad():
             choice = [u.text for u in self.policy_choice(observations)]
-            _, _, next_v1, next_v2 = self.critics.target([t.next_observation for t in chunk])
-            target_q1, target_q2, _, _ = self.critics.target(observations, choice)
+            with self.critic_autocast():
+                _, _, next_v1, next_v2 = self.critics.target([t.next_observation for t in chunk])
+                target_q1, target_q2, _, _ = self.critics.target(observations, choice)
+            next_v1, next_v2, target_q1, target_q2 = (x.float() for x in (next_v1, next_v2, target_q1, target_q2))
             y1 = rewards + c.gamma * not_done * next_v1
             y2 = rewards + c.gamma * not_done * next_v2
-        q1, q2, v1, v2 = self.critics.online(observations, [t.action for t in chunk])
+        with self.critic_autocast():
+            q1, q2, v1, v2 = self.critics.online(observations, [t.action for t in chunk])
+        q1, q2, v1, v2 = (x.float() for x in (q1, q2, v1, v2))
         losses = (F.mse_loss(q1, y1), F.mse_loss(q2, y2), F.mse_loss(v1, target_q1), F.mse_loss(v2, target_q2))
         return losses, torch.minimum(q1, q2).mean().item(), torch.minimum(v1, v2).mean().item()
 
     @torch.no_grad()
     def advantages(self, observations: Sequence[str], actions: Sequence[str]) -> torch.Tensor:
         """A(s, a) = min(Q1, Q2)(s, a) - min(V1, V2)(s) with the online critic."""
-        q1, q2, v1, v2 = self.critics.online(observations, actions)
-        return torch.minimum(q1, q2) - torch.minimum(v1, v2)
+        with self.critic_autocast():
+            q1, q2, v1, v2 = self.critics.online(observations, actions)
+        return (torch.minimum(q1, q2) - torch.minimum(v1, v2)).float()
+
+    def critic_autocast(self):
+        """bf16 autocast of critic passes when ``mixed_precision="bf16"`` (a no-op otherwise)."""
+        device = self.accelerator.device.type
+        return torch.autocast(device, dtype=torch.bfloat16, enabled=self.config.mixed_precision == "bf16")
 
     def actor_update(self) -> dict[str, float]:
         """Train the actor against the critic (override); CHAI never updates its actor."""

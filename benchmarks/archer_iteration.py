@@ -50,6 +50,8 @@ def build_models(root: Path) -> tuple[Path, Path, Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=11, help="iterations to run (the first is warm-up)")
+    parser.add_argument("--mixed-precision", default="no", choices=["no", "bf16"],
+                        help="bf16 autocast (not the reference's fp32 settings; reported separately)")
     args = parser.parse_args()
     from archer_agents import get_agent
 
@@ -62,7 +64,7 @@ def main() -> None:
             init_checkpoint=str(actor), critic=str(critic), max_new_tokens=16, top_k=50, temperature=1.0,
             critic_steps=5, actor_steps=1, batch_size=8, micro_batch_size=8, warmup_iterations=0, gamma=0.95,
             critic_lr=2e-5, actor_lr=1e-6, eval_every=0, save_every=0, output_dir=str(Path(tmp) / "run"),
-            tensorboard=False, device="cpu")
+            tensorboard=False, device="cpu", mixed_precision=args.mixed_precision)
         rows = []
 
         def record(agent, metrics):
@@ -73,7 +75,8 @@ def main() -> None:
         agent.learn(iterations=args.iterations, callback=record)
     timed = rows[1:]
     median = [statistics.median(r[i] for r in timed) for i in range(4)]
-    print(f"threads: {torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    print(f"threads: {torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
+          f"mixed precision: {args.mixed_precision}")
     print("| phase (median of %d after 1 warm-up) | ours | reference | ratio |" % len(timed))
     print("|---|---|---|---|")
     for name, value, reference in zip(["rollout", "critic update", "actor update", "whole iteration"], median,

@@ -161,3 +161,9 @@ def test_lora_actor_trains_only_adapters_and_round_trips(tmp_path, bc_dataset):
     before = dict(agent.policy.model.named_parameters())
     for name, p in loaded.policy.model.named_parameters():
         assert torch.equal(p, before[name]), name
+
+
+def test_bf16_mixed_precision_trains(tmp_path, bc_dataset):
+    agent = tiny("archer", tmp_path, bc_dataset, mixed_precision="bf16", iterations=1, eval_every=0)
+    agent.learn(question_env(), eval_env=question_env())
+    assert agent.iteration == 1 and math.isfinite(agent.advantages(["Questions:\n"], ["Is it a dog?"]).item())

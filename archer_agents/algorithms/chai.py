@@ -53,8 +53,9 @@ class ChaiAgent(CriticAgent):
             return []
         repeated = [o for o in observations for _ in range(c.k)]
         candidates = super().act_batch(repeated)  # always sampled: k greedy candidates would be identical
-        q1, q2, _, _ = self.critics.target(repeated, [u.text for u in candidates])
-        scores = torch.minimum(q1, q2).view(len(observations), c.k)
+        with self.critic_autocast():
+            q1, q2, _, _ = self.critics.target(repeated, [u.text for u in candidates])
+        scores = torch.minimum(q1, q2).float().view(len(observations), c.k)
         if c.selection == "argmax" or deterministic:
             chosen = scores.argmax(-1)
         else:
