@@ -1,9 +1,11 @@
 """Head-to-head comparison: several agents, one env, the same sample budget and seeds.
 
 Each (agent, seed) run trains until it has collected ``trajectories`` env trajectories, logging
-evaluations along the way. The result is a markdown table (final evaluation return and success,
-mean ± std over seeds) and a learning-curve plot (evaluation return vs trajectories, mean over
-seeds with a min-max band), both written to ``output_dir``.
+evaluations along the way (the last one after the final iteration). The result is a markdown
+table (final evaluation return and success, mean ± std over seeds) and a learning-curve plot
+(evaluation return vs trajectories, mean over seeds with a min-max band), both written to
+``output_dir``. Overrides apply to the agents that have the key. A run already finished in
+``output_dir`` is reused, so an interrupted comparison continues where it stopped.
 """
 
 from __future__ import annotations
@@ -15,36 +17,46 @@ from typing import Sequence
 
 import numpy as np
 
-from archer_agents.logger import read_metrics
+from archer_agents.logger import RunLogger, read_metrics
 
 
 def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int, preset: str = "tiny",
             output_dir: str | Path = "runs/compare", overrides: Sequence[str] = ()) -> str:
     from archer_agents.cli import build_config
+    from archer_agents.config import parse_overrides, update
+    from archer_agents.registry import get_agent
 
     output_dir = Path(output_dir)
     curves: dict[str, list[list[tuple[int, float]]]] = {}
     finals: dict[str, list[tuple[float, float]]] = {}
     for name in agents:
+        known = set(get_agent(name).config_class.__dataclass_fields__)
+        own = [f"{k}={v}" for k, v in parse_overrides(overrides).items() if k in known]
         for seed in seeds:
             run_dir = output_dir / name / f"seed{seed}"
-            shutil.rmtree(run_dir, ignore_errors=True)  # a comparison always starts from scratch
-            agent_class, config = build_config(name, env, preset, None,
-                                               [*overrides, f"seed={seed}", f"output_dir={run_dir}"])
+            agent_class, config = build_config(name, env, preset, None, [*own, f"seed={seed}", f"output_dir={run_dir}"])
             iterations = max(1, math.ceil(trajectories / max(1, config.trajectories_per_iteration)))
-            eval_every = max(1, iterations // 8)
-            from archer_agents.config import update
-
-            config = update(config, {"iterations": iterations, "eval_every": eval_every, "save_every": 0})
-            agent = agent_class(config).learn()
-            final = agent.evaluate()
-            points = [(m["step"], m["eval/return_mean"]) for m in read_metrics(run_dir) if "eval/return_mean" in m]
-            curves.setdefault(name, []).append(points)
-            finals.setdefault(name, []).append((final["eval/return_mean"], final["eval/success_rate"]))
+            if not _finished(run_dir, iterations):
+                shutil.rmtree(run_dir, ignore_errors=True)
+                config = update(config, {"iterations": iterations, "eval_every": max(1, iterations // 8),
+                                         "save_every": 0})
+                agent = agent_class(config).learn()
+                if iterations % config.eval_every:  # the final policy is always evaluated
+                    RunLogger(run_dir, tensorboard=False).log({"iteration": iterations, **agent.evaluate()},
+                                                            step=agent.trajectories_total)
+            evals = [m for m in read_metrics(run_dir) if "eval/return_mean" in m]
+            curves.setdefault(name, []).append([(m["step"], m["eval/return_mean"]) for m in evals])
+            finals.setdefault(name, []).append((evals[-1]["eval/return_mean"], evals[-1]["eval/success_rate"]))
     table = _table(finals, env, trajectories, seeds)
     (output_dir / "compare.md").write_text(table + "\n")
     _plot(curves, env, output_dir / "compare.png")
     return table
+
+
+def _finished(run_dir: Path, iterations: int) -> bool:
+    """The run reached ``iterations`` and its last record holds an evaluation."""
+    metrics = read_metrics(run_dir)
+    return bool(metrics) and metrics[-1].get("iteration") == iterations and "eval/return_mean" in metrics[-1]
 
 
 def _table(finals: dict[str, list[tuple[float, float]]], env: str, trajectories: int, seeds: Sequence[int]) -> str:

@@ -67,3 +67,21 @@ def test_two_processes_each_collect_their_own_rollouts(tmp_path):
     meta = json.loads((checkpoint / "agent.json").read_text())
     assert meta["world_size"] == 2 and meta["trajectories_total"] == 16
     assert (checkpoint / "process_0.pt").exists() and (checkpoint / "process_1.pt").exists()
+
+
+@pytest.mark.slow
+def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkeypatch):
+    from archer_agents.compare import compare
+
+    monkeypatch.setenv("ARCHER_AGENTS_CACHE", str(tmp_path / "cache"))
+    overrides = ["trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20", "bc_steps=5", "critic_steps=1",
+                 "actor_steps=1", "warmup_iterations=0", "eval_episodes=4", "batch_size=4", "micro_batch_size=4",
+                 "tensorboard=false", "max_new_tokens=8", "k=2", "ppo_states=4"]
+    kwargs = dict(seeds=[0, 1], trajectories=8, output_dir=tmp_path / "cmp", overrides=overrides)
+    table = compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
+    assert "| filtered_bc |" in table and "| chai |" in table
+    assert (tmp_path / "cmp" / "compare.png").stat().st_size > 1000
+    metrics = tmp_path / "cmp" / "chai" / "seed1" / "metrics.jsonl"
+    before = metrics.stat().st_mtime_ns
+    assert compare(["filtered_bc", "chai"], "20q_subset", **kwargs) == table  # finished runs are reused
+    assert metrics.stat().st_mtime_ns == before
