@@ -181,7 +181,8 @@ class BaseAgent:
                 "rollout/success_rate": float(np.mean(successes)) if successes else 0.0,
                 "rollout/turns_mean": float(np.mean(turns)) if turns else 0.0,
                 "time/trajectories_total": self.trajectories_total, "time/env_steps": self.env_steps,
-                "time/collect_s": collect_s, "time/train_s": time.perf_counter() - start, **train_metrics}
+                "time/collect_s": collect_s, "time/train_s": time.perf_counter() - start,
+                "system/peak_rss_gib": _peak_rss_gib(), **train_metrics}
 
     def _gather(self, values: list[float]) -> list[float]:
         """Values of every process (trajectory counts may differ between processes)."""
@@ -303,6 +304,15 @@ def _transcript(trajectory: Trajectory) -> str:
         return ""
     last = trajectory.transitions[-1]
     return f"{last.next_observation}\n(return {trajectory.episode_return:g}, success {trajectory.success})"
+
+
+def _peak_rss_gib() -> float:
+    """Peak resident memory of this process so far (0 where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux reports KiB
 
 
 def _seed_everything(seed: int) -> None:
