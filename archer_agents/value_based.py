@@ -132,8 +132,11 @@ class CriticAgent(BaseAgent):
         with torch.no_grad():
             choice = [u.text for u in self.policy_choice(observations)]
             with self.critic_autocast():
-                _, _, next_v1, next_v2 = self.critics.target([t.next_observation for t in chunk])
-                target_q1, target_q2, _, _ = self.critics.target(observations, choice)
+                # s and s' differ by one turn: one encoder pass over both pads little.
+                target = self.critics.target
+                e_both = target.embed(observations + [t.next_observation for t in chunk])
+                target_q1, target_q2, _, _ = target.heads(e_both[: len(chunk)], target.embed(choice))
+                _, _, next_v1, next_v2 = target.heads(e_both[len(chunk):])
             next_v1, next_v2, target_q1, target_q2 = (x.float() for x in (next_v1, next_v2, target_q1, target_q2))
             y1 = rewards + c.gamma * not_done * next_v1
             y2 = rewards + c.gamma * not_done * next_v2

@@ -53,11 +53,14 @@ class DoubleCritic(nn.Module):
 
     def forward(self, observations: Sequence[str], actions: Sequence[str] | None = None):
         """``(q1, q2, v1, v2)``, each of shape ``(batch,)``; q's are None without actions."""
-        e_obs = self.embed(observations)
+        return self.heads(self.embed(observations), None if actions is None else self.embed(actions))
+
+    def heads(self, e_obs: torch.Tensor, e_act: torch.Tensor | None = None):
+        """``(q1, q2, v1, v2)`` from embeddings (lets callers batch encoder passes themselves)."""
         v1, v2 = self.v1(e_obs).squeeze(-1), self.v2(e_obs).squeeze(-1)
-        if actions is None:
+        if e_act is None:
             return None, None, v1, v2
-        both = torch.cat([e_obs, self.embed(actions)], dim=-1)
+        both = torch.cat([e_obs, e_act], dim=-1)
         return self.q1(both).squeeze(-1), self.q2(both).squeeze(-1), v1, v2
 
 
