@@ -132,6 +132,8 @@ class BaseAgent:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         env = env or self.make_env()
+        if eval_env is None and self.config.eval_every:  # built once, not at every evaluation
+            eval_env = self.make_env(min(self.config.num_envs, self.config.eval_episodes))
         total = iterations if iterations is not None else self.config.iterations
         collector = RolloutCollector(env, seed=self.config.seed * 100_003 + self.rank * 7_919 + self.iteration)
         logger = RunLogger(self.output_dir, tensorboard=self.config.tensorboard, enabled=self.accelerator.is_main_process)

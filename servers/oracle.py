@@ -39,7 +39,6 @@ class MicroBatcher:
     def __init__(self, oracle: Oracle, max_batch: int = 64, batch_window_s: float = 0.002):
         self.oracle, self.max_batch, self.batch_window_s = oracle, max_batch, batch_window_s
         self._queue: queue.Queue[tuple[Query, Future]] = queue.Queue()
-        self.batches = 0
         threading.Thread(target=self._run, daemon=True, name=f"oracle-{oracle.task}").start()
 
     def submit(self, query: Query) -> Future:
@@ -63,7 +62,6 @@ class MicroBatcher:
             except Exception as error:  # the server must survive a failing backend
                 for _, future in batch:
                     future.set_exception(error)
-            self.batches += 1
 
 
 def _canonical_targets() -> dict[str, dict[str, str]]:
@@ -139,7 +137,6 @@ def create_app(
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         })
 
-    app.config["batchers"] = batchers
     return app
 
 

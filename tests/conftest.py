@@ -51,11 +51,6 @@ def says_yes_to_target(target: str, question: str) -> str:
     return "Yes." if name in question.lower() else "No."
 
 
-@pytest.fixture
-def scripted_oracle():
-    return ScriptedOracle
-
-
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """A tiny T5 (seq2seq) and a tiny GPT-2 (causal, with a chat template), built from configs
@@ -85,6 +80,12 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     fast.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
     fast.save_pretrained(root / "gpt2")
     return {"t5": root / "t5", "gpt2": root / "gpt2"}
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> str:
+    """WebShop's SQLite catalogue cache, built once per test session."""
+    return str(tmp_path_factory.mktemp("webshop-cache"))
 
 
 @pytest.fixture

@@ -38,9 +38,6 @@ CHIEFS_OFFICE, CLOSET = 34, 35
 
 if not ROM.is_file():  # pragma: no cover
     pytest.skip(f"Detective ROM not found at {ROM}", allow_module_level=True)
-if ENV_ID not in gym.registry:  # pragma: no cover - registration.py normally has it
-    gym.register(ENV_ID, entry_point="archer_gym.envs.detective:DetectiveEnv",
-                 vector_entry_point="archer_gym.envs.detective:DetectiveVectorEnv")
 
 
 def make(**kwargs) -> DetectiveEnv:

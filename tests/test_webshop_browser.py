@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 import gymnasium as gym
+
+import archer_gym  # noqa: F401  (registers the ids)
 import pytest
 
 from archer_gym.envs.webshop import WebShopEnv
@@ -16,15 +18,7 @@ ENV_ID = "archer/WebShopBrowser-v0"
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("webshop-cache"))
-
-
-@pytest.fixture(scope="module")
 def browser_env(cache_dir):
-    if ENV_ID not in gym.registry:
-        gym.register(ENV_ID, entry_point="archer_gym.envs.webshop_browser:WebShopBrowserEnv",
-                     vector_entry_point="archer_gym.envs.webshop_browser:WebShopBrowserVectorEnv")
     env = gym.make(ENV_ID, cache_dir=cache_dir, max_turns=20)
     yield env
     env.close()

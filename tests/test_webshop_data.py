@@ -65,9 +65,6 @@ def write_tiny_catalogue(directory: Path) -> Path:
     return directory
 
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("webshop-cache")
 
 
 @pytest.fixture(scope="module")

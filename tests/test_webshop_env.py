@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import gymnasium as gym
+
+import archer_gym  # noqa: F401  (registers the ids)
 import pytest
 from gymnasium.utils.env_checker import check_env
 
@@ -16,20 +18,12 @@ ENV_ID = "archer/WebShop-v0"
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("webshop-cache"))
-
-
-@pytest.fixture(scope="module")
 def server(cache_dir):
     with ServerThread(create_app(cache_dir=cache_dir)) as running:
         yield running
 
 
 def make(cache_dir, **kwargs) -> WebShopEnv:
-    if ENV_ID not in gym.registry:
-        gym.register(ENV_ID, entry_point="archer_gym.envs.webshop:WebShopEnv",
-                     vector_entry_point="archer_gym.envs.webshop:WebShopVectorEnv")
     return gym.make(ENV_ID, cache_dir=cache_dir, **kwargs)
 
 

@@ -20,11 +20,6 @@ from archer_gym.webshop.shop import open_shop
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("webshop-cache"))
-
-
-@pytest.fixture(scope="module")
 def shop(cache_dir):
     return open_shop(cache_dir=cache_dir)
 

@@ -41,7 +41,7 @@ class TokenSample:
 def ppo_update(agent: BaseAgent, samples: list[TokenSample], *, epochs: int, clip: float, minibatch: int,
                normalize: bool, value_head: nn.Module | None = None, vf_coef: float = 0.5) -> dict[str, float]:
     """``epochs`` passes of clipped-surrogate minibatch updates on ``samples``."""
-    c, device = agent.config, agent.accelerator.device
+    c = agent.config
     rng = np.random.default_rng(c.seed + agent.iteration)
     params = [p for group in agent.actor_optimizer.param_groups for p in group["params"]]
     stats = {"actor/pg_loss": [], "actor/clip_fraction": [], "actor/approx_kl": [], "value/loss": []}

@@ -85,8 +85,6 @@ class QuestionGame(TextGame):
         self.task, self.oracle, self.num_slots = task, oracle, num_slots
         self.target = [""] * num_slots
         self.transcript = [INITIAL_OBSERVATION] * num_slots
-        self.oracle_calls = 0
-        """Number of oracle calls so far (one per step with at least one question)."""
 
     def begin(self, slot, rng, options):
         index = self.task.pick(rng, options)
@@ -100,7 +98,6 @@ class QuestionGame(TextGame):
         if asked:
             # One oracle call for the whole batch: this is what makes batched oracles fast.
             answers = self.oracle.answer([Query(self.target[slots[k]], utterances[k]) for k in asked])
-            self.oracle_calls += 1
             for k, answer in zip(asked, answers):
                 raw[k] = answer
         results = []

@@ -9,7 +9,6 @@ model, which is how ArCHer ships its fine-tuned oracles (``20q_t5_oracle.pt`` an
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
