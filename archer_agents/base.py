@@ -3,11 +3,15 @@
 ``learn`` repeats: collect trajectories from a (vector) Gymnasium env (``collect_rollouts``), update
 (``train``), log, evaluate and checkpoint. Subclasses implement ``train`` and, where needed,
 ``_setup`` (extra models and optimisers), ``store`` (what to keep of new trajectories),
-``act_batch`` (how to choose utterances) and ``_state`` / ``_load_state`` (what to checkpoint).
+``act_batch`` (how to choose utterances) and ``_process_state`` / ``_load_process_state`` (what
+each process checkpoints besides ``_modules``).
 
 Every process of an ``accelerate launch`` run collects its own rollouts with its own env seeds;
 gradients are averaged across processes by DDP. Checkpoints are written to a temporary directory
-and renamed into place, so a run killed at any moment resumes from the last complete one.
+and renamed into place, so a run killed at any moment resumes from the last complete one. Replay
+buffers and trajectory stores are not copied into each checkpoint: their records are appended to
+the process's experience log (``output_dir/experience/rank<r>/``, see
+:mod:`archer_agents.experience_log`) and the checkpoint references it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import torch
 
 from archer_agents.buffers import Trajectory
 from archer_agents.config import AgentConfig, save_yaml, update
+from archer_agents.experience_log import ExperienceLog
 from archer_agents.logger import RunLogger
 from archer_agents.models.policy import TextPolicy, Utterance
 from archer_agents.rollout import RolloutCollector
@@ -56,6 +61,7 @@ class BaseAgent:
         self.trajectories_total = 0
         self.env_steps = 0
         self.output_dir = Path(self.config.output_dir)
+        self.experience = ExperienceLog(self.output_dir / "experience" / f"rank{self.rank}")
         self.policy = self._build_policy()
         self._setup()
 
@@ -226,11 +232,12 @@ class BaseAgent:
         """Objects with ``state_dict`` to checkpoint besides the actor (override to add)."""
         return {"actor_optimizer": self.actor_optimizer}
 
-    def _process_state(self) -> dict[str, Any]:
-        """Per-process state (replay shard and RNGs) saved by every process."""
+    def _process_state(self, checkpoint: Path) -> dict[str, Any]:
+        """What each process saves into ``checkpoint``: RNG states; agents with a replay buffer or
+        trajectory store add its small state (its records go to ``self.experience``)."""
         return {"rng": _rng_state()}
 
-    def _load_process_state(self, state: dict[str, Any]) -> None:
+    def _load_process_state(self, state: dict[str, Any], checkpoint: Path) -> None:
         _set_rng_state(state["rng"])
 
     def save(self, path: str | Path) -> Path:
@@ -250,7 +257,7 @@ class BaseAgent:
                 "agent": self.name, "iteration": self.iteration, "trajectories_total": self.trajectories_total,
                 "env_steps": self.env_steps, "world_size": self.world}))
         self.accelerator.wait_for_everyone()
-        torch.save(self._process_state(), tmp / f"process_{self.rank}.pt")
+        torch.save(self._process_state(tmp), tmp / f"process_{self.rank}.pt")
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
             shutil.rmtree(path, ignore_errors=True)
@@ -278,8 +285,14 @@ class BaseAgent:
         return pointer.parent / pointer.read_text().strip() if pointer.exists() else None
 
     @classmethod
-    def load(cls, path: str | Path, **overrides: Any) -> "BaseAgent":
-        """Rebuild an agent from a directory written by :meth:`save`."""
+    def load(cls, path: str | Path, *, experience: bool = True, **overrides: Any) -> "BaseAgent":
+        """Rebuild an agent from a directory written by :meth:`save`.
+
+        The replay buffer / trajectory store is read from the experience log of the run the
+        checkpoint belongs to (its path is stored relative to the checkpoint, so a run directory
+        can be moved or copied whole). ``experience=False`` skips each process's experience and
+        RNG states: enough to act and evaluate, e.g. from a checkpoint directory copied alone.
+        """
         from archer_agents.config import load_yaml
         from archer_agents.registry import get_agent
 
@@ -296,8 +309,8 @@ class BaseAgent:
         for key, module in agent._modules().items():
             module.load_state_dict(modules[key])
         process_file = path / f"process_{agent.rank}.pt"
-        if process_file.exists():
-            agent._load_process_state(torch.load(process_file, weights_only=False))
+        if experience and process_file.exists():
+            agent._load_process_state(torch.load(process_file, weights_only=False), path)
         return agent
 
 

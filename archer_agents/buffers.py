@@ -5,14 +5,20 @@
 - :class:`ReplayBuffer`: FIFO ring of transitions with uniform sampling over the filled slots
   (the reference's ``randint(size) % capacity`` over-samples recent slots once it wraps).
 - :class:`TrajectoryStore`: every trajectory so far, for filtered BC's return quantile.
+
+Checkpoints of both hold small state only; their records go to an append-only
+:class:`~archer_agents.experience_log.ExperienceLog`.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from archer_agents.experience_log import ExperienceLog
 
 
 @dataclass
@@ -51,38 +57,50 @@ class Trajectory:
 
 
 class ReplayBuffer:
-    """Fixed-capacity FIFO ring of transitions."""
+    """Fixed-capacity FIFO ring of transitions; transition ``i`` (in storing order) is in slot ``i % capacity``."""
 
     def __init__(self, capacity: int, seed: int = 0):
         if capacity < 1:
             raise ValueError("replay capacity must be >= 1")
         self.capacity = capacity
         self.items: list[Transition | None] = [None] * capacity
-        self.next_slot = 0
-        self.size = 0
+        self.count = 0
+        """Transitions stored so far."""
         self.rng = np.random.default_rng(seed)
+
+    @property
+    def size(self) -> int:
+        return min(self.count, self.capacity)
 
     def __len__(self) -> int:
         return self.size
 
     def add(self, transitions: list[Transition]) -> None:
         for transition in transitions:
-            self.items[self.next_slot] = transition
-            self.next_slot = (self.next_slot + 1) % self.capacity
-            self.size = min(self.size + 1, self.capacity)
+            self.items[self.count % self.capacity] = transition
+            self.count += 1
 
     def sample(self, batch_size: int) -> list[Transition]:
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         return [self.items[i] for i in self.rng.integers(self.size, size=batch_size)]  # type: ignore[misc]
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"capacity": self.capacity, "next_slot": self.next_slot, "size": self.size,
-                "items": [asdict(t) for t in self.items[: self.size]], "rng": self.rng.bit_generator.state}
+    def newest(self, n: int) -> list[Transition]:
+        """The last ``n`` transitions stored (``n <= size``), oldest first."""
+        return [self.items[i % self.capacity] for i in range(self.count - n, self.count)]  # type: ignore[misc]
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.capacity, self.next_slot, self.size = state["capacity"], state["next_slot"], state["size"]
-        self.items = [Transition(**t) for t in state["items"]] + [None] * (self.capacity - self.size)
+    def state_dict(self, log: ExperienceLog, checkpoint: Path) -> dict[str, Any]:
+        """Capacity, sampling RNG and a reference into ``log``, where the transitions go."""
+        return {"capacity": self.capacity, "rng": self.rng.bit_generator.state,
+                "experience": log.save(self.count, self.capacity, lambda n: [asdict(t) for t in self.newest(n)],
+                                       checkpoint)}
+
+    def load_state_dict(self, state: dict[str, Any], log: ExperienceLog, checkpoint: Path) -> None:
+        self.capacity = state["capacity"]
+        records = log.load(state["experience"], self.capacity, checkpoint)
+        self.items = [None] * self.capacity
+        self.count = state["experience"]["count"] - len(records)
+        self.add([Transition(**r) for r in records])
         self.rng.bit_generator.state = state["rng"]
 
 
@@ -92,9 +110,12 @@ class TrajectoryStore:
     def __init__(self, window: int | None = None):
         self.window = window
         self.batches: list[list[Trajectory]] = []
+        self.count = 0
+        """Batches (iterations) stored so far."""
 
     def add(self, trajectories: list[Trajectory]) -> None:
         self.batches.append(trajectories)
+        self.count += 1
         if self.window:
             self.batches = self.batches[-self.window :]
 
@@ -102,12 +123,17 @@ class TrajectoryStore:
     def trajectories(self) -> list[Trajectory]:
         return [t for batch in self.batches for t in batch]
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"window": self.window,
-                "batches": [[{"transitions": [asdict(x) for x in t.transitions], "success": t.success}
-                             for t in batch] for batch in self.batches]}
+    def state_dict(self, log: ExperienceLog, checkpoint: Path) -> dict[str, Any]:
+        """The window and a reference into ``log``, where the batches go (one record each)."""
+        def newest(n: int) -> list[Any]:
+            return [[{"transitions": [asdict(x) for x in t.transitions], "success": t.success} for t in batch]
+                    for batch in self.batches[len(self.batches) - n :]]
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
+        return {"window": self.window, "experience": log.save(self.count, self.window, newest, checkpoint)}
+
+    def load_state_dict(self, state: dict[str, Any], log: ExperienceLog, checkpoint: Path) -> None:
         self.window = state["window"]
+        records = log.load(state["experience"], self.window, checkpoint)
         self.batches = [[Trajectory([Transition(**x) for x in t["transitions"]], t["success"]) for t in batch]
-                        for batch in state["batches"]]
+                        for batch in records]
+        self.count = state["experience"]["count"]

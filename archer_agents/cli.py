@@ -88,7 +88,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         import archer_gym
 
         overrides["env"] = archer_gym.resolve_env_id(args.env)
-    agent = BaseAgent.load(checkpoint, **overrides)
+    agent = BaseAgent.load(checkpoint, experience=False, **overrides)
     print(json.dumps({"checkpoint": str(checkpoint), **agent.evaluate(episodes=args.episodes)}))
     return 0
 

@@ -172,9 +172,9 @@ class CriticAgent(BaseAgent):
         critic.encoder.config.save_pretrained(directory / "critic_encoder")
         critic.tokenizer.save_pretrained(directory / "critic_encoder")
 
-    def _process_state(self) -> dict[str, Any]:
-        return {**super()._process_state(), "replay": self.replay.state_dict()}
+    def _process_state(self, checkpoint: Path) -> dict[str, Any]:
+        return {**super()._process_state(checkpoint), "replay": self.replay.state_dict(self.experience, checkpoint)}
 
-    def _load_process_state(self, state: dict[str, Any]) -> None:
-        super()._load_process_state(state)
-        self.replay.load_state_dict(state["replay"])
+    def _load_process_state(self, state: dict[str, Any], checkpoint: Path) -> None:
+        super()._load_process_state(state, checkpoint)
+        self.replay.load_state_dict(state["replay"], self.experience, checkpoint)

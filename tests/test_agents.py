@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ import torch
 from archer_agents import AGENT_NAMES, get_agent
 from archer_agents.base import BaseAgent, NonFiniteLossError
 from archer_agents.config import ConfigError
+from archer_agents.experience_log import ExperienceLogError
 from archer_gym.envs.guess_my_city import GuessMyCityVectorEnv
 from archer_gym.envs.twenty_questions import TwentyQuestionsVectorEnv
 from tests.conftest import ScriptedOracle, says_yes_to_target, write_guesser_games
@@ -86,7 +88,12 @@ def test_save_load_resume_round_trip(tmp_path, bc_dataset):
     checkpoint = BaseAgent.latest_checkpoint(tmp_path / "archer")
     loaded = BaseAgent.load(checkpoint)
     assert type(loaded) is type(agent) and loaded.iteration == 2
-    assert len(loaded.replay) == len(agent.replay) and loaded.replay.items[0] == agent.replay.items[0]
+    assert loaded.replay.items == agent.replay.items and loaded.replay.count == agent.replay.count > 0
+    assert loaded.replay.sample(16) == agent.replay.sample(16)
+    process = torch.load(checkpoint / "process_0.pt", weights_only=False)
+    assert set(process["replay"]) == {"capacity", "rng", "experience"}  # transitions live in experience/
+    sizes = [(d / "process_0.pt").stat().st_size for d in sorted(checkpoint.parent.glob("iter_*"))]
+    assert len(sizes) == 2 and abs(sizes[1] - sizes[0]) < 256  # the buffer doubled, the state did not grow
     for (name, p), q in zip(agent.policy.model.named_parameters(), loaded.policy.model.parameters()):
         assert torch.equal(p, q), name
     online = agent.accelerator.unwrap_model(agent.critics.online)
@@ -97,6 +104,20 @@ def test_save_load_resume_round_trip(tmp_path, bc_dataset):
     assert loaded.critic_optimizer.state_dict()["state"].keys() == agent.critic_optimizer.state_dict()["state"].keys()
     loaded.learn(question_env(), iterations=3, eval_env=question_env())
     assert loaded.iteration == 3 and BaseAgent.latest_checkpoint(tmp_path / "archer").name == "iter_000003"
+
+
+def test_filtered_bc_store_round_trip_and_a_checkpoint_copied_alone_evaluates(tmp_path, bc_dataset):
+    agent = tiny("filtered_bc", tmp_path, bc_dataset, eval_every=0)
+    agent.learn(question_env(), eval_env=question_env())
+    checkpoint = BaseAgent.latest_checkpoint(tmp_path / "filtered_bc")
+    loaded = BaseAgent.load(checkpoint)
+    assert loaded.store_.batches == agent.store_.batches and loaded.store_.count == 2
+    assert loaded.rng.integers(1000, size=8).tolist() == agent.rng.integers(1000, size=8).tolist()
+    alone = tmp_path / "elsewhere" / "checkpoints" / "copy"
+    shutil.copytree(checkpoint, alone)
+    with pytest.raises(ExperienceLogError, match="not found: copy a run directory whole"):
+        BaseAgent.load(alone)
+    assert BaseAgent.load(alone, experience=False).evaluate(question_env(), episodes=2)["eval/episodes"] == 2
 
 
 def test_same_seed_same_run(tmp_path, bc_dataset):

@@ -10,6 +10,7 @@ critic, so nothing of one is built or saved.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -62,9 +63,11 @@ class FilteredBCAgent(BaseAgent):
         return {"actor/bc_loss": float(np.mean(losses)), "filter/cutoff": cutoff,
                 "filter/kept_fraction": len(kept) / len(trajectories)}
 
-    def _process_state(self) -> dict[str, Any]:
-        return {**super()._process_state(), "store": self.store_.state_dict()}
+    def _process_state(self, checkpoint: Path) -> dict[str, Any]:
+        return {**super()._process_state(checkpoint), "store": self.store_.state_dict(self.experience, checkpoint),
+                "sampling_rng": self.rng.bit_generator.state}
 
-    def _load_process_state(self, state: dict[str, Any]) -> None:
-        super()._load_process_state(state)
-        self.store_.load_state_dict(state["store"])
+    def _load_process_state(self, state: dict[str, Any], checkpoint: Path) -> None:
+        super()._load_process_state(state, checkpoint)
+        self.store_.load_state_dict(state["store"], self.experience, checkpoint)
+        self.rng.bit_generator.state = state["sampling_rng"]
