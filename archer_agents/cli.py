@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from archer_agents.config import ConfigError, field_docs, load_yaml, parse_overrides, update
+from archer_agents.presets import PRESETS, preset_values
 from archer_agents.registry import AGENT_NAMES, get_agent
 
 DEFAULT_ENV = "archer/TwentyQuestionsSubset-v0"
@@ -26,7 +27,6 @@ DEFAULT_ENV = "archer/TwentyQuestionsSubset-v0"
 
 def build_config(agent: str, env: str, preset: str, config_file: str | None, overrides: Sequence[str]):
     import archer_gym
-    from archer_agents.presets import preset_values
 
     agent_class = get_agent(agent)
     env_id = archer_gym.resolve_env_id(env)
@@ -126,9 +126,10 @@ def _add_train_flags(p: argparse.ArgumentParser, with_agent: bool) -> None:
     if with_agent:
         p.add_argument("--agent", default="archer", choices=AGENT_NAMES, help="algorithm to train (default: archer)")
     p.add_argument("--env", default=DEFAULT_ENV, help=f"env id or short name (default: {DEFAULT_ENV})")
-    p.add_argument("--preset", default="tiny", choices=["default", "tiny", "paper"],
+    p.add_argument("--preset", default="tiny", choices=PRESETS,
                    help="tiny: small models built from configs, CPU-friendly (default); paper: gpt2 + roberta-base "
-                        "and the paper's per-env hyperparameters; default: the config dataclass defaults")
+                        "and the paper's per-env hyperparameters; repo: the reference code's values (gamma 0.95 on "
+                        "every env, replay 100,000); default: the config dataclass defaults")
     p.add_argument("--config", help="YAML file of config keys, applied after the preset")
     p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir")
     p.add_argument("--num-processes", type=int, default=1,
@@ -159,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", default=DEFAULT_ENV, help=f"env id or short name (default: {DEFAULT_ENV})")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: 0,1,2)")
     p.add_argument("--trajectories", type=int, default=640, help="env trajectories per run (the sample budget)")
-    p.add_argument("--preset", default="tiny", choices=["default", "tiny", "paper"], help="preset for every run")
+    p.add_argument("--preset", default="tiny", choices=PRESETS, help="preset for every run")
     p.add_argument("--output-dir", default="runs/compare", help="where runs, the table and the plot go")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides applied to every agent")
     p.set_defaults(func=cmd_compare)

@@ -1,5 +1,6 @@
-"""Named sets of config values: ``paper`` (the paper's models and per-env hyperparameters) and
-``tiny`` (a laptop-CPU run in minutes). A preset only sets keys the agent's config has."""
+"""Named sets of config values: ``paper`` (the paper's models and per-env hyperparameters),
+``repo`` (the reference code's values) and ``tiny`` (a laptop-CPU run in minutes). A preset only
+sets keys the agent's config has."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ PAPER_PER_ENV: dict[str, dict[str, Any]] = {  # algorithms.md §1.9, the paper's
                           "num_envs": 32, "actor_lr": 1e-5},
 }
 
+PAPER: dict[str, Any] = {"actor": "gpt2", "critic": "roberta-base", "replay_capacity": 10_000}  # every env
+
+REPO: dict[str, Any] = {"gamma": 0.95, "replay_capacity": 100_000}
+"""Where the reference code's configs differ from the paper's table on every env (algorithms.md
+§1.9): no env config overrides ``default.yaml``'s γ and replay capacity."""
+
+REPO_PER_ENV: dict[str, dict[str, Any]] = {
+    # No GPT-2 Subset config in the repo: the subset runs with the Twenty Questions config (§1.5, §9 #21).
+    "archer/TwentyQuestionsSubset-v0": {"warmup_iterations": 20},
+}
+
 TINY: dict[str, Any] = {
     "actor": "tiny", "critic": "tiny", "iterations": 20, "trajectories_per_iteration": 32, "num_envs": 16,
     "batch_size": 64, "micro_batch_size": 32, "critic_steps": 5, "actor_steps": 2, "warmup_iterations": 3,
@@ -27,7 +39,7 @@ TINY: dict[str, Any] = {
     "bc_episodes": 1000, "bc_steps": 400, "ppo_states": 64, "k": 3,
 }
 
-PRESETS = ("default", "tiny", "paper")
+PRESETS = ("default", "tiny", "paper", "repo")
 
 
 def preset_values(preset: str, env_id: str, config_class: type) -> dict[str, Any]:
@@ -37,7 +49,9 @@ def preset_values(preset: str, env_id: str, config_class: type) -> dict[str, Any
     elif preset == "tiny":
         values = dict(TINY)
     elif preset == "paper":
-        values = {"actor": "gpt2", "critic": "roberta-base", **PAPER_PER_ENV.get(env_id, {})}
+        values = {**PAPER, **PAPER_PER_ENV.get(env_id, {})}
+    elif preset == "repo":
+        values = {**PAPER, **PAPER_PER_ENV.get(env_id, {}), **REPO, **REPO_PER_ENV.get(env_id, {})}
     else:
         raise ValueError(f"unknown preset {preset!r}; choose one of {PRESETS}")
     known = {f.name for f in dataclasses.fields(config_class)}

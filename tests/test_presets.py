@@ -1,0 +1,44 @@
+"""Presets: ``paper`` follows the paper's table, ``repo`` the reference code (algorithms.md §1.9)."""
+
+from __future__ import annotations
+
+import pytest
+
+from archer_agents import get_agent
+from archer_agents.cli import build_config, build_parser
+from archer_agents.presets import PAPER_PER_ENV, PRESETS, preset_values
+
+ARCHER = get_agent("archer").config_class
+
+
+def differences(env_id: str, config_class=ARCHER) -> dict[str, tuple]:
+    paper, repo = preset_values("paper", env_id, config_class), preset_values("repo", env_id, config_class)
+    return {k: (paper.get(k), repo.get(k)) for k in paper.keys() | repo.keys() if paper.get(k) != repo.get(k)}
+
+
+def test_paper_and_repo_differ_exactly_where_the_reference_code_does():
+    assert differences("archer/TwentyQuestions-v0") == {"replay_capacity": (10_000, 100_000)}
+    assert differences("archer/GuessMyCity-v0") == {"replay_capacity": (10_000, 100_000)}
+    assert differences("archer/TwentyQuestionsSubset-v0") == {"replay_capacity": (10_000, 100_000),
+                                                               "warmup_iterations": (10, 20)}
+    assert differences("archer/Detective-v0") == {"replay_capacity": (10_000, 100_000), "gamma": (0.98, 0.95)}
+    assert differences("archer/WebShop-v0") == {"replay_capacity": (10_000, 100_000), "gamma": (0.9, 0.95)}
+    for env_id, table in PAPER_PER_ENV.items():
+        repo = preset_values("repo", env_id, ARCHER)
+        assert repo["gamma"] == 0.95 and (repo["actor"], repo["critic"]) == ("gpt2", "roberta-base")
+        assert {k: repo[k] for k in ("trajectories_per_iteration", "num_envs", "actor_lr")} == {
+            k: table[k] for k in ("trajectories_per_iteration", "num_envs", "actor_lr")}
+
+
+def test_a_preset_sets_only_keys_the_agent_has():
+    assert differences("archer/Detective-v0", get_agent("filtered_bc").config_class) == {"gamma": (0.98, 0.95)}
+    with pytest.raises(ValueError, match="unknown preset 'reference'"):
+        preset_values("reference", "archer/WebShop-v0", ARCHER)
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_repo_preset_on_the_command_line(command):
+    assert set(PRESETS) == {"default", "tiny", "paper", "repo"}
+    assert build_parser().parse_args([command, "--preset", "repo"]).preset == "repo"
+    _, config = build_config("archer", "webshop", "repo", None, ["gamma=0.9"])
+    assert (config.gamma, config.replay_capacity, config.trajectories_per_iteration) == (0.9, 100_000, 512)
