@@ -189,7 +189,8 @@ class BaseAgent:
                 "rollout/success_rate": float(np.mean(successes)) if successes else 0.0,
                 "rollout/turns_mean": float(np.mean(turns)) if turns else 0.0,
                 "time/trajectories_total": self.trajectories_total, "time/env_steps": self.env_steps,
-                "time/collect_s": collect_s, "time/train_s": time.perf_counter() - start,
+                "time/collect_s": collect_s, "time/generate_s": collector.generate_s, "time/env_s": collector.env_s,
+                "time/train_s": time.perf_counter() - start,
                 "system/peak_rss_gib": _peak_rss_gib(), **train_metrics}
 
     def _gather(self, values: list[float]) -> list[float]:

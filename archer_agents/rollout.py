@@ -9,6 +9,7 @@ in the next call, so no env step is wasted.
 
 from __future__ import annotations
 
+import time
 from typing import Callable, Sequence
 
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -31,6 +32,8 @@ class RolloutCollector:
         self.trajectory_ids = list(range(env.num_envs))
         self.next_trajectory_id = env.num_envs
         self.env_steps = 0
+        self.generate_s = self.env_s = 0.0
+        """Seconds spent generating and stepping the env in the last :meth:`collect` call."""
 
     def collect(self, act: ActFn, num_trajectories: int, on_trajectory: Callable[[Trajectory], None] | None = None
                 ) -> list[Trajectory]:
@@ -39,13 +42,18 @@ class RolloutCollector:
             self.observations = list(observations)
         finished: list[Trajectory] = []
         n = self.env.num_envs
+        self.generate_s = self.env_s = 0.0
         while len(finished) < num_trajectories:
             playing = [i for i in range(n) if i not in self.resetting]
+            start = time.perf_counter()
             utterances = act([self.observations[i] for i in playing])
             actions = [""] * n
             for i, u in zip(playing, utterances):
                 actions[i] = u.text
+            self.generate_s += time.perf_counter() - start
+            start = time.perf_counter()
             next_obs, rewards, terminated, truncated, infos = self.env.step(actions)
+            self.env_s += time.perf_counter() - start
             self.env_steps += len(playing)
             ended: set[int] = set()
             for i, u in zip(playing, utterances):

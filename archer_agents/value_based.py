@@ -47,6 +47,10 @@ class CriticAgentConfig(AgentConfig):
     """Bootstrap through time-limit truncations (False = the paper: every episode end is terminal)."""
     critic_max_tokens: int = 512
     """Critic inputs are cut from the left to this many tokens."""
+    critic_chunk_tokens: int = 0
+    """Padded tokens per critic encoder call: texts are sorted by length and encoded in chunks of at
+    most this size, so short histories are not padded to the longest. 0 picks 1024 on CPU (a few
+    long texts already keep the cores busy) and 16384 on GPUs."""
 
 
 class CriticAgent(BaseAgent):
@@ -73,11 +77,11 @@ class CriticAgent(BaseAgent):
             encoder, tokenizer = AutoModel.from_config(AutoConfig.from_pretrained(saved)), AutoTokenizer.from_pretrained(saved)
         elif c.critic == TINY:
             tokenizer = AutoTokenizer.from_pretrained(self.policy.tokenizer.name_or_path)
-            tokenizer.padding_side = "right"
             encoder = tiny_encoder(tokenizer)
         else:
             encoder, tokenizer = load_encoder(c.critic)
-        return DoubleCritic(encoder, tokenizer, max_tokens=c.critic_max_tokens)
+        chunk_tokens = c.critic_chunk_tokens or (1024 if self.accelerator.device.type == "cpu" else 16384)
+        return DoubleCritic(encoder, tokenizer, max_tokens=c.critic_max_tokens, chunk_tokens=chunk_tokens)
 
     # --------------------------------------------------------------- storage
     def store(self, trajectories: list[Trajectory]) -> None:

@@ -37,7 +37,6 @@ def build_models(root: Path) -> tuple[Path, Path, Path]:
     tiny_actor(tokenizer, layers=2, width=128, heads=4).save_pretrained(actor_dir / "actor")
     tokenizer.save_pretrained(actor_dir / "actor")
     tiny_encoder(tokenizer, layers=2, width=768, heads=12).save_pretrained(critic_dir)
-    tokenizer.padding_side = "right"
     tokenizer.save_pretrained(critic_dir)
     T5ForConditionalGeneration(T5Config(vocab_size=len(tokenizer), d_model=64, d_ff=128, d_kv=16, num_layers=2,
                                         num_heads=4, pad_token_id=tokenizer.pad_token_id,
@@ -52,6 +51,9 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=11, help="iterations to run (the first is warm-up)")
     parser.add_argument("--mixed-precision", default="no", choices=["no", "bf16"],
                         help="bf16 autocast (not the reference's fp32 settings; reported separately)")
+    parser.add_argument("--critic-chunk-tokens", type=int, default=0,
+                        help="padded tokens per critic encoder call (0: the agent's default; a huge value "
+                             "pads every batch to its longest text, as before length-sorted chunks)")
     args = parser.parse_args()
     from archer_agents import get_agent
 
@@ -64,24 +66,27 @@ def main() -> None:
             init_checkpoint=str(actor), critic=str(critic), max_new_tokens=16, top_k=50, temperature=1.0,
             critic_steps=5, actor_steps=1, batch_size=8, micro_batch_size=8, warmup_iterations=0, gamma=0.95,
             critic_lr=2e-5, actor_lr=1e-6, eval_every=0, save_every=0, output_dir=str(Path(tmp) / "run"),
-            tensorboard=False, device="cpu", mixed_precision=args.mixed_precision)
+            tensorboard=False, device="cpu", mixed_precision=args.mixed_precision,
+            critic_chunk_tokens=args.critic_chunk_tokens)
         rows = []
 
         def record(agent, metrics):
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
             rows.append((metrics["time/collect_s"], metrics.get("time/critic_s", 0.0), metrics.get("time/actor_s", 0.0),
-                         metrics["time/collect_s"] + metrics["time/train_s"], rss))
+                         metrics["time/collect_s"] + metrics["time/train_s"], rss, metrics["time/generate_s"],
+                         metrics["time/env_s"]))
 
         agent.learn(iterations=args.iterations, callback=record)
     timed = rows[1:]
-    median = [statistics.median(r[i] for r in timed) for i in range(4)]
+    median = [statistics.median(r[i] for r in timed) for i in range(7)]
     print(f"threads: {torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
-          f"mixed precision: {args.mixed_precision}")
+          f"mixed precision: {args.mixed_precision}, critic chunk tokens: {args.critic_chunk_tokens or 'default'}")
     print("| phase (median of %d after 1 warm-up) | ours | reference | ratio |" % len(timed))
     print("|---|---|---|---|")
     for name, value, reference in zip(["rollout", "critic update", "actor update", "whole iteration"], median,
                                       [2.65, 28.4, 1.44, 32.5]):
         print(f"| {name} | {value:.2f} s | {reference} s | {reference / value:.1f}x |")
+    print(f"| rollout: actor generation / env (oracle) | {median[5]:.2f} / {median[6]:.2f} s | | |")
     print(f"| peak RSS after iteration 1 / {len(rows)} | {rows[0][4]:.2f} / {rows[-1][4]:.2f} GiB | 2.0 / 2.5 GiB | |")
 
 

@@ -58,6 +58,7 @@ def test_every_agent_learns_for_two_iterations(agent, task, tmp_path, bc_dataset
     metrics = [json.loads(l) for l in (tmp_path / agent / "metrics.jsonl").read_text().splitlines()]
     assert len(metrics) == 2 and "eval/return_mean" in metrics[-1] and "rollout/return_mean" in metrics[0]
     assert all(math.isfinite(v) for m in metrics for v in m.values() if isinstance(v, float))
+    assert 0 < metrics[0]["time/generate_s"] + metrics[0]["time/env_s"] <= metrics[0]["time/collect_s"]
     assert len(a.act(["Questions:\n", "Questions:\nIs it a dog? No.\n"])) == 2
     assert (tmp_path / agent / "checkpoints" / "latest").exists()
 
@@ -188,3 +189,28 @@ def test_bf16_mixed_precision_trains(tmp_path, bc_dataset):
     agent = tiny("archer", tmp_path, bc_dataset, mixed_precision="bf16", iterations=1, eval_every=0)
     agent.learn(question_env(), eval_env=question_env())
     assert agent.iteration == 1 and math.isfinite(agent.advantages(["Questions:\n"], ["Is it a dog?"]).item())
+
+
+def test_length_chunks_cover_every_text_once_within_the_budget():
+    from archer_agents.models.critic import length_chunks
+
+    lengths = [5, 300, 10, 512, 600, 290, 7, 300]
+    chunks = length_chunks(lengths, 1024)
+    assert sorted(i for chunk in chunks for i in chunk) == list(range(len(lengths)))
+    for chunk in chunks:
+        assert len(chunk) == 1 or len(chunk) * max(lengths[i] for i in chunk) <= 1024
+    assert [lengths[i] for chunk in chunks for i in chunk] == sorted(lengths)
+    assert length_chunks([], 1024) == []
+
+
+def test_critic_embeddings_do_not_depend_on_chunking_or_order(tmp_path, bc_dataset):
+    critic = tiny("archer", tmp_path, bc_dataset).critics.online
+    texts = ["Questions:\n" + "Is it a pen? No.\n" * n for n in (7, 0, 3, 12, 1)]
+    critic.chunk_tokens = 10**6  # one padded call
+    together = critic.embed(texts)
+    critic.chunk_tokens = 1  # one call per text, no padding at all
+    alone = critic.embed(texts)
+    torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(alone[3], critic.embed([texts[3]])[0], atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(alone[0], alone[1])  # rows really differ, so order is tested
+    assert critic.embed([]).shape == (0, critic.encoder.config.hidden_size)

@@ -4,8 +4,11 @@ As in the paper (algorithms.md §1.2): one encoder embeds the observation and th
 separately (its pooled output); two Q heads read ``[e_obs, e_act]``, two V heads read ``e_obs``.
 Unlike the reference, the hidden size comes from the encoder's config, and the target network is
 a frozen copy updated by Polyak averaging (never part of any optimiser or gradient clip).
-Observations and actions are encoded in separate passes, as in the paper: each is padded only to
-its own longest text (a 16-token action padded to a 512-token history would double the work).
+Observations and actions are encoded in separate passes, as in the paper (a 16-token action
+padded to a 512-token history would double the work). Within a pass the texts are sorted by length
+and encoded in chunks of at most ``chunk_tokens`` padded tokens: histories sampled from a replay
+buffer range from a few tokens to the context limit, and padding them all to the longest wastes
+about 40 % of the critic's compute (benchmarks/archer_iteration.py).
 """
 
 from __future__ import annotations
@@ -22,12 +25,25 @@ def _mlp(in_dim: int, hidden: int) -> nn.Sequential:
                          nn.Linear(hidden, 1))
 
 
+def length_chunks(lengths: Sequence[int], chunk_tokens: int) -> list[list[int]]:
+    """Indices sorted by length, cut into chunks whose padded size (count x longest) stays within
+    ``chunk_tokens``; a text longer than the budget gets a chunk of its own."""
+    chunks: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if chunks and (len(chunks[-1]) + 1) * lengths[i] <= chunk_tokens:
+            chunks[-1].append(i)
+        else:
+            chunks.append([i])
+    return chunks
+
+
 class DoubleCritic(nn.Module):
     """Encoder + Q1, Q2 (state-action) + V1, V2 (state) heads."""
 
-    def __init__(self, encoder, tokenizer, *, max_tokens: int = 512):
+    def __init__(self, encoder, tokenizer, *, max_tokens: int = 512, chunk_tokens: int = 1024):
         super().__init__()
         self.encoder, self.tokenizer, self.max_tokens = encoder, tokenizer, max_tokens
+        self.chunk_tokens = chunk_tokens
         tokenizer.truncation_side = "left"  # keep the latest turns of long histories
         hidden = encoder.config.hidden_size
         self.q1, self.q2 = _mlp(2 * hidden, hidden), _mlp(2 * hidden, hidden)
@@ -42,14 +58,25 @@ class DoubleCritic(nn.Module):
 
     def embed(self, texts: Sequence[str]) -> torch.Tensor:
         """Pooled encoder output per text (the pooler if the encoder has one, else mean pooling)."""
-        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True,
-                               max_length=self.max_tokens).to(self.device)
-        out = self.encoder(**batch)
+        if not texts:
+            return torch.zeros(0, self.encoder.config.hidden_size, device=self.device)
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_tokens)["input_ids"]
+        chunks = length_chunks([len(row) for row in ids], self.chunk_tokens)
+        pooled = torch.cat([self._embed_padded([ids[i] for i in chunk]) for chunk in chunks])
+        order = torch.tensor([i for chunk in chunks for i in chunk], device=pooled.device)
+        return pooled[torch.argsort(order)]  # back to the callers' order
+
+    def _embed_padded(self, rows: list[list[int]]) -> torch.Tensor:
+        width = max(len(row) for row in rows)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in rows], device=self.device)
+        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in rows], device=self.device)
+        out = self.encoder(input_ids=input_ids, attention_mask=mask)
         pooled = getattr(out, "pooler_output", None)
         if pooled is not None:
             return pooled
-        mask = batch["attention_mask"][..., None].to(out.last_hidden_state.dtype)
-        return (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1)
+        weights = mask[..., None].to(out.last_hidden_state.dtype)
+        return (out.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1)
 
     def forward(self, observations: Sequence[str], actions: Sequence[str] | None = None):
         """``(q1, q2, v1, v2)``, each of shape ``(batch,)``; q's are None without actions."""

@@ -61,7 +61,11 @@ class TextPolicy(torch.nn.Module):
         self._warned_truncation = False
         # transformers 5 renamed the KV-cache argument from past_key_values to cache.
         base = model.get_base_model() if hasattr(model, "get_base_model") else model  # PEFT wraps the LM
-        self._cache_arg = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+        arguments = inspect.signature(base.forward).parameters
+        self._cache_arg = "cache" if "cache" in arguments else "past_key_values"
+        # Logits over the whole prompt are never needed: only the last position when sampling and
+        # the action positions when scoring (with a 512-token prompt, most of the LM head's work).
+        self._keeps_logits = "logits_to_keep" in arguments
 
     @property
     def device(self) -> torch.device:
@@ -86,6 +90,10 @@ class TextPolicy(torch.nn.Module):
             mask = torch.ones_like(ids)
         return {"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)}
 
+    def _last_logits(self, n: int) -> dict[str, int]:
+        """Model kwargs that compute logits for the last ``n`` positions only (when supported)."""
+        return {"logits_to_keep": n} if self._keeps_logits else {}
+
     @staticmethod
     def positions(mask: torch.Tensor) -> torch.Tensor:
         return (mask.cumsum(-1) - 1).clamp(min=0)
@@ -109,7 +117,7 @@ class TextPolicy(torch.nn.Module):
         past = None
         for step in range(self.max_new_tokens):
             out = self.model(input_ids=inputs, attention_mask=mask, position_ids=positions,
-                             use_cache=True, **{self._cache_arg: past})
+                             use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
             past = getattr(out, self._cache_arg)
             log_dist = F.log_softmax(out.logits[:, -1].float(), dim=-1)
             if sample:
@@ -160,10 +168,10 @@ class TextPolicy(torch.nn.Module):
         ids = torch.cat([prompt["input_ids"], action_ids], dim=1)
         mask = torch.cat([prompt["attention_mask"], action_mask], dim=1)
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=self.positions(mask),
-                         output_hidden_states=value_head is not None)
+                         output_hidden_states=value_head is not None, **self._last_logits(width + 1))
         start = prompt["input_ids"].shape[1]
-        # logits at position t predict token t + 1
-        predicted = out.logits[:, start - 1 : -1].float()
+        # logits at position t predict token t + 1: those of the last prompt token and the action's
+        predicted = out.logits[:, -(width + 1) : -1].float()
         log_probs = F.log_softmax(predicted, dim=-1).gather(-1, action_ids[..., None]).squeeze(-1)
         values = None
         if value_head is not None:
