@@ -70,9 +70,15 @@ def _build(config: AgentConfig, path: Path, accelerator) -> None:
             batch = [pairs[i] for i in rng.integers(len(pairs), size=32)]
             imitation_step(policy, optimizer, accelerator, batch, micro_batch_size=32, grad_clip=1.0)
             progress.advance(task)
-    tmp = path.with_name(path.name + ".tmp")
+    # Runs started side by side (seeds in parallel) may build the same entry: each writes its own
+    # temporary directory and the first to finish publishes it atomically; the others discard theirs.
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     policy.model.save_pretrained(tmp / "actor")
     tokenizer.save_pretrained(tmp / "actor")
-    shutil.rmtree(path, ignore_errors=True)
-    os.replace(tmp, path)
+    if path.exists() and not (path / "actor" / "config.json").exists():
+        shutil.rmtree(path, ignore_errors=True)  # left incomplete by an older version or a crash
+    try:
+        os.replace(tmp, path)
+    except OSError:  # another process published it first (os.replace cannot replace a non-empty directory)
+        shutil.rmtree(tmp, ignore_errors=True)

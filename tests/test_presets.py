@@ -42,3 +42,19 @@ def test_repo_preset_on_the_command_line(command):
     assert build_parser().parse_args([command, "--preset", "repo"]).preset == "repo"
     _, config = build_config("archer", "webshop", "repo", None, ["gamma=0.9"])
     assert (config.gamma, config.replay_capacity, config.trajectories_per_iteration) == (0.9, 100_000, 512)
+
+
+def test_tiny_bc_cache_entry_built_twice_keeps_the_first_published(tmp_path):
+    """Seeds launched side by side may build the same cached BC start; neither run may crash."""
+    from accelerate import Accelerator
+
+    from archer_agents.config import AgentConfig
+    from archer_agents.pretrain import _build
+
+    config = AgentConfig(env="20q", bc_episodes=20, bc_steps=2)
+    path = tmp_path / "tiny-bc-entry"
+    _build(config, path, Accelerator(cpu=True))
+    published = (path / "actor" / "config.json").stat().st_mtime_ns
+    _build(config, path, Accelerator(cpu=True))  # loses the race: discards its own copy
+    assert (path / "actor" / "config.json").stat().st_mtime_ns == published
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny-bc-entry"]  # no temporary directory left
