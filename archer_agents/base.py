@@ -17,6 +17,7 @@ the process's experience log (``output_dir/experience/rank<r>/``, see
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -32,7 +33,7 @@ import torch
 from archer_agents.buffers import Trajectory
 from archer_agents.config import AgentConfig, save_yaml, update
 from archer_agents.experience_log import ExperienceLog
-from archer_agents.logger import RunLogger
+from archer_agents.logger import RunLogger, import_wandb
 from archer_agents.models.policy import TextPolicy, Utterance
 from archer_agents.rollout import RolloutCollector
 
@@ -55,6 +56,8 @@ class BaseAgent:
         self.accelerator = Accelerator(cpu=cpu)
         if self.config.mixed_precision not in ("no", "bf16"):
             raise ValueError(f"mixed_precision must be 'no' or 'bf16', got {self.config.mixed_precision!r}")
+        if self.config.wandb:
+            import_wandb()  # a missing package fails here, not after BC pretraining
         self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
         _seed_everything(self.config.seed * 1000 + self.rank)
         self.iteration = 0
@@ -142,7 +145,9 @@ class BaseAgent:
             eval_env = self.make_env(min(self.config.num_envs, self.config.eval_episodes))
         total = iterations if iterations is not None else self.config.iterations
         collector = RolloutCollector(env, seed=self.config.seed * 100_003 + self.rank * 7_919 + self.iteration)
-        logger = RunLogger(self.output_dir, tensorboard=self.config.tensorboard, enabled=self.accelerator.is_main_process)
+        logger = RunLogger(self.output_dir, tensorboard=self.config.tensorboard,
+                           wandb_project=self.config.wandb_project if self.config.wandb else None,
+                           wandb_config=dataclasses.asdict(self.config), enabled=self.accelerator.is_main_process)
         if self.accelerator.is_main_process:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             save_yaml(self.config, self.output_dir / "config.yaml")

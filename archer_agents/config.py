@@ -75,6 +75,11 @@ class AgentConfig:
     """Where logs, checkpoints and the resolved config go."""
     tensorboard: bool = True
     """Also write TensorBoard event files (JSONL is always written)."""
+    wandb: bool = False
+    """Also log scalars to Weights & Biases (``pip install 'archer-gym[wandb]'``). Key, entity and
+    mode come from the environment only (``WANDB_API_KEY``, ``WANDB_ENTITY``, ``WANDB_MODE=offline``)."""
+    wandb_project: str = "archer-agents"
+    """W&B project of the run (with ``wandb=true``)."""
     device: str = "auto"
     """``auto`` (accelerate picks), ``cpu`` or ``cuda``."""
     mixed_precision: str = "no"

@@ -1,8 +1,11 @@
-"""Run logging: JSONL (always), TensorBoard (optional), sample dialogues as text.
+"""Run logging: JSONL (always), TensorBoard and Weights & Biases (optional), sample dialogues as text.
 
 Keys are stable across agents (``rollout/return_mean``, ``eval/success_rate``, ``critic/q1_loss``,
 ``actor/pg_loss``, ``time/trajectories_total``, ...). The x-axis is the cumulative number of
 environment trajectories, the paper's axis; the iteration and env steps are logged alongside.
+TensorBoard and W&B get the same finite scalars at the same step. W&B (``pip install
+'archer-gym[wandb]'``) takes its API key, entity and mode only from the environment
+(``WANDB_API_KEY`` or ``wandb login``, ``WANDB_ENTITY``, ``WANDB_MODE=offline``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,25 @@ from pathlib import Path
 from typing import Any
 
 
-class RunLogger:
-    """Appends one JSON record per log call to ``metrics.jsonl``; mirrors scalars to TensorBoard."""
+def import_wandb():
+    """The ``wandb`` module, or a clear error saying how to install it."""
+    try:
+        import wandb
+    except ImportError:
+        raise ImportError("wandb=true needs the wandb package: pip install 'archer-gym[wandb]'") from None
+    return wandb
 
-    def __init__(self, output_dir: str | Path, *, tensorboard: bool = True, enabled: bool = True):
+
+class RunLogger:
+    """Appends one JSON record per log call to ``metrics.jsonl``; mirrors scalars to TensorBoard
+    and, with ``wandb_project``, to a W&B run (its config: ``wandb_config``; files under ``output_dir/wandb``)."""
+
+    def __init__(self, output_dir: str | Path, *, tensorboard: bool = True, wandb_project: str | None = None,
+                 wandb_config: dict[str, Any] | None = None, enabled: bool = True):
         self.dir = Path(output_dir)
         self.enabled = enabled
         self.writer = None
+        self.wandb_run = None
         if not enabled:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -33,6 +48,8 @@ class RunLogger:
                 self.writer = SummaryWriter(str(self.dir / "tensorboard"))
             except ImportError:  # tensorboard is optional
                 self.writer = None
+        if wandb_project:
+            self.wandb_run = import_wandb().init(project=wandb_project, dir=str(self.dir), config=wandb_config)
 
     def log(self, metrics: dict[str, Any], step: int) -> None:
         if not self.enabled:
@@ -40,10 +57,12 @@ class RunLogger:
         record = {"time": time.time(), "step": step, **{k: _plain(v) for k, v in metrics.items()}}
         self.jsonl.write(json.dumps(record) + "\n")
         self.jsonl.flush()
+        scalars = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and math.isfinite(v)}
         if self.writer is not None:
-            for key, value in metrics.items():
-                if isinstance(value, (int, float)) and math.isfinite(value):
-                    self.writer.add_scalar(key, value, step)
+            for key, value in scalars.items():
+                self.writer.add_scalar(key, value, step)
+        if self.wandb_run is not None:
+            self.wandb_run.log(scalars, step=step)
 
     def log_dialogues(self, title: str, dialogues: list[str], step: int) -> None:
         if not self.enabled or not dialogues:
@@ -61,6 +80,8 @@ class RunLogger:
         self.samples.close()
         if self.writer is not None:
             self.writer.close()
+        if self.wandb_run is not None:
+            self.wandb_run.finish()
 
 
 def _plain(value: Any) -> Any:

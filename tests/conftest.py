@@ -109,6 +109,51 @@ def oracle_server():
         server.server_close()
 
 
+@pytest.fixture
+def wandb_offline(tmp_path, monkeypatch):
+    """W&B in offline mode with its settings and caches under ``tmp_path``; skips without wandb."""
+    pytest.importorskip("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    for name in ("WANDB_CONFIG_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / "wandb-home"))
+
+
+def read_offline_wandb_run(output_dir: Path) -> tuple[list[dict], dict]:
+    """History rows and config of the one offline W&B run under ``output_dir/wandb``. Its
+    ``.wandb`` file is a 7-byte ``:W&B`` header, then LevelDB-log chunks (32 KiB blocks, each
+    chunk: crc32c, length, type 1 full / 2 first / 3 middle / 4 last) of protobuf records."""
+    import json
+    import struct
+
+    import wandb
+    from wandb.proto import wandb_internal_pb2
+
+    wandb.teardown()  # finish() can return before the W&B service has written the run's last records
+    (path,) = Path(output_dir).glob("wandb/offline-run-*/run-*.wandb")
+    data = path.read_bytes()
+    assert data[:4] == b":W&B"
+    position, payload, history, config, exited = 7, b"", [], {}, False
+    while position + 7 <= len(data):
+        if 32768 - position % 32768 < 7:  # block trailer padding
+            position += 32768 - position % 32768
+            continue
+        _, length, kind = struct.unpack("<IHB", data[position:position + 7])
+        payload += data[position + 7:position + 7 + length]
+        position += 7 + length
+        if kind in (1, 4):
+            record = wandb_internal_pb2.Record.FromString(payload)
+            payload = b""
+            if record.HasField("history"):
+                history.append({item.key or "/".join(item.nested_key): json.loads(item.value_json)
+                                for item in record.history.item})
+            elif record.HasField("run"):
+                config = {item.key: json.loads(item.value_json) for item in record.run.config.update}
+            exited |= record.HasField("exit")
+    assert exited, f"{path} lacks the run's exit record"
+    return history, config
+
+
 def pytest_configure(config):
     # Tiny models gain nothing from intra-op threads, and two test workers on two cores each
     # spinning two threads slow everything down several times over.

@@ -13,9 +13,15 @@ from archer_agents import AGENT_NAMES, get_agent
 from archer_agents.base import BaseAgent, NonFiniteLossError
 from archer_agents.config import ConfigError
 from archer_agents.experience_log import ExperienceLogError
+from archer_agents.logger import read_metrics
 from archer_gym.envs.guess_my_city import GuessMyCityVectorEnv
 from archer_gym.envs.twenty_questions import TwentyQuestionsVectorEnv
-from tests.conftest import ScriptedOracle, says_yes_to_target, write_guesser_games
+from tests.conftest import (
+    ScriptedOracle,
+    read_offline_wandb_run,
+    says_yes_to_target,
+    write_guesser_games,
+)
 
 SUBSET = ["football", "dog", "banana", "truck", "pants", "computer", "piano", "chair", "pen", "scissors"]
 RL_AGENTS = ["archer", "archer_ppo", "filtered_bc", "chai", "ppo"]
@@ -119,6 +125,17 @@ def test_filtered_bc_store_round_trip_and_a_checkpoint_copied_alone_evaluates(tm
     with pytest.raises(ExperienceLogError, match="not found: copy a run directory whole"):
         BaseAgent.load(alone)
     assert BaseAgent.load(alone, experience=False).evaluate(question_env(), episodes=2)["eval/episodes"] == 2
+
+
+def test_wandb_gets_the_agents_scalars_offline(tmp_path, bc_dataset, wandb_offline):
+    agent = tiny("filtered_bc", tmp_path, bc_dataset, iterations=1, eval_every=0, wandb=True, wandb_project="tests")
+    agent.learn(question_env(), eval_env=question_env())
+    history, config = read_offline_wandb_run(tmp_path / "filtered_bc")
+    (record,) = read_metrics(tmp_path / "filtered_bc")
+    scalars = {k: v for k, v in record.items() if k not in ("time", "step") and isinstance(v, (int, float))}
+    assert len(history) == 1 and history[0]["_step"] == record["step"] == agent.trajectories_total
+    assert {k: v for k, v in history[0].items() if not k.startswith("_")} == pytest.approx(scalars)
+    assert config["wandb_project"] == "tests" and config["output_dir"] == str(tmp_path / "filtered_bc")
 
 
 def test_same_seed_same_run(tmp_path, bc_dataset):
