@@ -41,8 +41,8 @@ class CriticAgentConfig(AgentConfig):
     """Iterations that train only the critic, so the actor never follows an untrained critic."""
     tau: float = 0.1
     """Polyak rate of the target critic, applied after every critic step."""
-    replay_capacity: int = 100_000
-    """Transitions kept in the FIFO replay buffer."""
+    replay_capacity: int = 10_000
+    """Transitions kept in the FIFO replay buffer (the paper's table; the reference code uses 100,000)."""
     bootstrap_on_truncation: bool = False
     """Bootstrap through time-limit truncations (False = the paper: every episode end is terminal)."""
     critic_max_tokens: int = 512

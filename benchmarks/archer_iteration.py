@@ -68,26 +68,34 @@ def main() -> None:
             critic_lr=2e-5, actor_lr=1e-6, eval_every=0, save_every=0, output_dir=str(Path(tmp) / "run"),
             tensorboard=False, device="cpu", mixed_precision=args.mixed_precision,
             critic_chunk_tokens=args.critic_chunk_tokens)
-        rows = []
+        rows: list[dict[str, float]] = []
 
         def record(agent, metrics):
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-            rows.append((metrics["time/collect_s"], metrics.get("time/critic_s", 0.0), metrics.get("time/actor_s", 0.0),
-                         metrics["time/collect_s"] + metrics["time/train_s"], rss, metrics["time/generate_s"],
-                         metrics["time/env_s"]))
+            rows.append({"rollout": metrics["time/collect_s"], "critic": metrics.get("time/critic_s", 0.0),
+                         "actor": metrics.get("time/actor_s", 0.0),
+                         "iteration": metrics["time/collect_s"] + metrics["time/train_s"],
+                         "generate": metrics["time/generate_s"], "env": metrics["time/env_s"],
+                         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "rss": _rss_gib()})
 
         agent.learn(iterations=args.iterations, callback=record)
-    timed = rows[1:]
-    median = [statistics.median(r[i] for r in timed) for i in range(7)]
+    median = {key: statistics.median(row[key] for row in rows[1:]) for key in rows[0]}
     print(f"threads: {torch.get_num_threads()}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
           f"mixed precision: {args.mixed_precision}, critic chunk tokens: {args.critic_chunk_tokens or 'default'}")
-    print("| phase (median of %d after 1 warm-up) | ours | reference | ratio |" % len(timed))
+    print(f"| phase (median of {len(rows) - 1} after 1 warm-up) | ours | reference | ratio |")
     print("|---|---|---|---|")
-    for name, value, reference in zip(["rollout", "critic update", "actor update", "whole iteration"], median,
-                                      [2.65, 28.4, 1.44, 32.5]):
-        print(f"| {name} | {value:.2f} s | {reference} s | {reference / value:.1f}x |")
-    print(f"| rollout: actor generation / env (oracle) | {median[5]:.2f} / {median[6]:.2f} s | | |")
-    print(f"| peak RSS after iteration 1 / {len(rows)} | {rows[0][4]:.2f} / {rows[-1][4]:.2f} GiB | 2.0 / 2.5 GiB | |")
+    for name, key, reference in [("rollout", "rollout", 2.65), ("critic update", "critic", 28.4),
+                                 ("actor update", "actor", 1.44), ("whole iteration", "iteration", 32.5)]:
+        print(f"| {name} | {median[key]:.2f} s | {reference} s | {reference / median[key]:.1f}x |")
+    print(f"| rollout: actor generation / env (oracle) | {median['generate']:.2f} / {median['env']:.2f} s | | |")
+    print(f"| peak RSS after iteration 1 / {len(rows)} | {rows[0]['peak_rss']:.2f} / {rows[-1]['peak_rss']:.2f} GiB "
+          "| 2.0 / 2.5 GiB | |")
+    print("RSS after each iteration (GiB):", " ".join(f"{row['rss']:.2f}" for row in rows))
+
+
+def _rss_gib() -> float:
+    """Resident set size now (Linux), as opposed to ru_maxrss, the peak so far."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**30
 
 
 if __name__ == "__main__":

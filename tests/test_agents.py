@@ -225,9 +225,11 @@ def test_critic_embeddings_do_not_depend_on_chunking_or_order(tmp_path, bc_datas
     texts = ["Questions:\n" + "Is it a pen? No.\n" * n for n in (7, 0, 3, 12, 1)]
     critic.chunk_tokens = 10**6  # one padded call
     together = critic.embed(texts)
-    critic.chunk_tokens = 1  # one call per text, no padding at all
+    critic.chunk_tokens = 1  # one call per text
     alone = critic.embed(texts)
     torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(alone[3], critic.embed([texts[3]])[0], atol=1e-5, rtol=1e-4)
     assert not torch.allclose(alone[0], alone[1])  # rows really differ, so order is tested
     assert critic.embed([]).shape == (0, critic.encoder.config.hidden_size)
+    critic.max_tokens = 100  # widths are rounded up to a multiple of 64, never past the context
+    assert [critic._padded_width(n) for n in (1, 64, 65, 99, 100)] == [64, 64, 100, 100, 100]

@@ -25,6 +25,13 @@ def _mlp(in_dim: int, hidden: int) -> nn.Sequential:
                          nn.Linear(hidden, 1))
 
 
+# Encoder inputs are padded to a multiple of this many tokens. With every history length its own
+# tensor shape, the allocator's heap and oneDNN's per-shape caches keep growing (RSS +0.1 GiB in
+# fp32 and +0.6 GiB in bf16 over 40 critic steps of the iteration benchmark); with widths in steps
+# of 64 the set of shapes is small and memory stays flat, for about 10 % more padded tokens.
+PAD_MULTIPLE = 64
+
+
 def length_chunks(lengths: Sequence[int], chunk_tokens: int) -> list[list[int]]:
     """Indices sorted by length, cut into chunks whose padded size (count x longest) stays within
     ``chunk_tokens``; a text longer than the budget gets a chunk of its own."""
@@ -61,13 +68,17 @@ class DoubleCritic(nn.Module):
         if not texts:
             return torch.zeros(0, self.encoder.config.hidden_size, device=self.device)
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_tokens)["input_ids"]
-        chunks = length_chunks([len(row) for row in ids], self.chunk_tokens)
+        chunks = length_chunks([self._padded_width(len(row)) for row in ids], self.chunk_tokens)
         pooled = torch.cat([self._embed_padded([ids[i] for i in chunk]) for chunk in chunks])
         order = torch.tensor([i for chunk in chunks for i in chunk], device=pooled.device)
         return pooled[torch.argsort(order)]  # back to the callers' order
 
+    def _padded_width(self, length: int) -> int:
+        """``length`` rounded up to a multiple of :data:`PAD_MULTIPLE`, never past ``max_tokens``."""
+        return max(length, min(-(-length // PAD_MULTIPLE) * PAD_MULTIPLE, self.max_tokens))
+
     def _embed_padded(self, rows: list[list[int]]) -> torch.Tensor:
-        width = max(len(row) for row in rows)
+        width = self._padded_width(max(len(row) for row in rows))
         pad = self.tokenizer.pad_token_id
         input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in rows], device=self.device)
         mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in rows], device=self.device)
