@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trajectories", type=int, default=640, help="env trajectories per run (the sample budget)")
     p.add_argument("--preset", default="tiny", choices=PRESETS, help="preset for every run")
     p.add_argument("--output-dir", default="runs/compare", help="where runs, the table and the plot go")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides applied to every agent")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                   help="config overrides for every agent that has the key; AGENT.KEY=VALUE for one agent only")
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("list", help="list agents and envs, or an agent's config keys")
     p.add_argument("--agent", choices=AGENT_NAMES, help="show this agent's config keys and their meaning")

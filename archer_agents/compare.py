@@ -4,8 +4,10 @@ Each (agent, seed) run trains until it has collected ``trajectories`` env trajec
 evaluations along the way (the last one after the final iteration). The result is a markdown
 table (final evaluation return and success, mean ± std over seeds) and a learning-curve plot
 (evaluation return vs trajectories, mean over seeds with a min-max band), both written to
-``output_dir``. Overrides apply to the agents that have the key. A run already finished in
-``output_dir`` is reused, so an interrupted comparison continues where it stopped.
+``output_dir``. Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one
+agent only (e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per
+update, and the budget in trajectories stays the same). A run already finished in ``output_dir``
+is reused, so an interrupted comparison continues where it stopped.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
     for name in agents:
         known = set(get_agent(name).config_class.__dataclass_fields__)
         own = [f"{k}={v}" for k, v in parse_overrides(overrides).items() if k in known]
+        own += [f"{k.partition('.')[2]}={v}" for k, v in parse_overrides(overrides).items()
+                if k.startswith(f"{name}.")]
         for seed in seeds:
             run_dir = output_dir / name / f"seed{seed}"
             agent_class, config = build_config(name, env, preset, None, [*own, f"seed={seed}", f"output_dir={run_dir}"])

@@ -85,3 +85,8 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     before = metrics.stat().st_mtime_ns
     assert compare(["filtered_bc", "chai"], "20q_subset", **kwargs) == table  # finished runs are reused
     assert metrics.stat().st_mtime_ns == before
+    kwargs["overrides"] = [*overrides, "chai.trajectories_per_iteration=8"]  # one agent only
+    compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
+    assert metrics.stat().st_mtime_ns != before  # chai's runs differ now: rerun, with 1 iteration of 8
+    assert [json.loads(l)["iteration"] for l in metrics.read_text().splitlines()] == [1]
+    assert (tmp_path / "cmp" / "filtered_bc" / "seed1" / "metrics.jsonl").stat().st_mtime_ns < before
