@@ -52,3 +52,41 @@ def test_chromium_sees_what_the_http_env_sees(browser_env, cache_dir):
         a, b = browser_env.step(action), http.step(action)
         assert a[:4] == b[:4], action
         assert a[4]["available_actions"] == b[4]["available_actions"], action
+
+
+def test_a_click_on_an_element_gone_stale_looks_it_up_again():
+    """No Chromium needed: a driver whose first ``stale`` lookups return elements gone stale."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    from archer_gym.envs.webshop_browser import Browser
+
+    clicked = []
+
+    class Element:
+        text = "Buy Now"
+
+        def __init__(self, stale):
+            self.stale = stale
+
+        def click(self):
+            if self.stale:
+                raise StaleElementReferenceException("stale")
+            clicked.append(self)
+
+    class Driver:
+        def __init__(self, stale):
+            self.stale, self.lookups = stale, 0
+
+        def find_elements(self, by, css):
+            self.lookups += 1
+            return [Element(stale=self.lookups <= self.stale)]
+
+    browser = object.__new__(Browser)
+    browser.navigate = lambda act: act()
+    browser.driver = Driver(stale=1)
+    browser.click("buy now", "button")
+    assert browser.driver.lookups == 2 and len(clicked) == 1
+    browser.driver = Driver(stale=5)
+    with pytest.raises(StaleElementReferenceException):
+        browser.click("buy now", "button", attempts=3)
+    assert browser.driver.lookups == 3 and len(clicked) == 1

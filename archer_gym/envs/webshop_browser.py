@@ -92,17 +92,31 @@ class Browser:
         box.send_keys(query)
         self.navigate(box.submit)
 
-    def click(self, key: str, kind: str) -> None:
-        """Click the element whose lower-cased text (radio: value) is ``key``."""
+    def click(self, key: str, kind: str, *, attempts: int = 3) -> None:
+        """Click the element whose lower-cased text (radio: value) is ``key``.
+
+        An element found a moment earlier can go stale before it is read or clicked (Chromium
+        still settling the page); the click has then not happened, so it is looked up again.
+        """
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for attempt in range(attempts):
+            try:
+                element = self._find_clickable(key, kind)
+                self.navigate(element.click)
+                return
+            except StaleElementReferenceException:
+                if attempt == attempts - 1:
+                    raise
+
+    def _find_clickable(self, key: str, kind: str):
         from selenium.webdriver.common.by import By
 
         if kind == "option":
             candidates = self.driver.find_elements(By.CSS_SELECTOR, "input[type=radio]")
-            element = next(e for e in candidates if e.get_attribute("value") == key)
-        else:
-            css = ".btn" if kind == "button" else ".product-link"
-            element = next(e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if e.text.lower() == key)
-        self.navigate(element.click)
+            return next(e for e in candidates if e.get_attribute("value") == key)
+        css = ".btn" if kind == "button" else ".product-link"
+        return next(e for e in self.driver.find_elements(By.CSS_SELECTOR, css) if e.text.lower() == key)
 
     def close(self) -> None:
         self.driver.quit()
