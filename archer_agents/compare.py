@@ -31,11 +31,11 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
     output_dir = Path(output_dir)
     curves: dict[str, list[list[tuple[int, float]]]] = {}
     finals: dict[str, list[tuple[float, float]]] = {}
+    values = parse_overrides(overrides)
     for name in agents:
         known = set(get_agent(name).config_class.__dataclass_fields__)
-        own = [f"{k}={v}" for k, v in parse_overrides(overrides).items() if k in known]
-        own += [f"{k.partition('.')[2]}={v}" for k, v in parse_overrides(overrides).items()
-                if k.startswith(f"{name}.")]
+        own = [f"{k}={v}" for k, v in values.items() if k in known]
+        own += [f"{k.partition('.')[2]}={v}" for k, v in values.items() if k.startswith(f"{name}.")]
         for seed in seeds:
             run_dir = output_dir / name / f"seed{seed}"
             agent_class, config = build_config(name, env, preset, None, [*own, f"seed={seed}", f"output_dir={run_dir}"])
