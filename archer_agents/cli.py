@@ -78,7 +78,8 @@ def _evaluate_before_training(agent) -> None:
         print(f"evaluating the starting policy on the {agent.config.eval_split} split of {agent.config.env}",
               file=sys.stderr)
         with torch.random.fork_rng():
-            run_summary.save_initial(agent.output_dir, agent.evaluate(), agent.config.eval_split)
+            evaluation = agent.evaluate()
+            run_summary.save_initial(agent.output_dir, evaluation, agent.last_evaluation["split"])
     agent.accelerator.wait_for_everyone()
 
 
@@ -87,11 +88,12 @@ def _report(agent, result: dict) -> None:
     from archer_agents import run_summary
 
     initial, final = run_summary.load_initial(agent.output_dir), run_summary.scores(result)
-    run = {"agent": agent.name, "env": agent.config.env, "split": agent.config.eval_split,
+    split = agent.last_evaluation["split"]
+    run = {"agent": agent.name, "env": agent.config.env, "split": split,
            "iterations": agent.iteration, "trajectories": agent.trajectories_total}
     summary = run_summary.write_summary(agent.output_dir, run, initial, final)
     curve = run_summary.plot_learning_curve(agent.output_dir, initial, final, agent.trajectories_total)
-    print(run_summary.verdict(initial, final), file=sys.stderr)
+    print(run_summary.verdict(initial, final, split), file=sys.stderr)
     print(f"summary: {summary}" + (f"; learning curve: {curve}" if curve else ""), file=sys.stderr)
 
 

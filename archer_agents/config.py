@@ -79,6 +79,10 @@ class AgentConfig:
     ``archer_gym.evaluation.split_names``, e.g. ``valid`` or ``heldout_test``)."""
     eval_episodes_per_task: int = 1
     """Episodes per task of the evaluation split (more than 1 only makes sense with sampling)."""
+    eval_tasks: int = 0
+    """Play only the split's first this many tasks (0 = every task). For smoke tests and quick looks:
+    the evaluation is then named ``<split>[:N]`` everywhere it is recorded, and it is not a score of
+    the split."""
     eval_greedy: bool = True
     """Greedy decoding at evaluation."""
     save_every: int = 25
@@ -117,7 +121,7 @@ class AgentConfig:
             "max_new_tokens": at_least(1), "temperature": above(0), "top_k": at_least(0), "iterations": at_least(1),
             "trajectories_per_iteration": at_least(1), "gamma": between(0, 1), "actor_lr": above(0),
             "batch_size": at_least(1), "micro_batch_size": at_least(1), "grad_clip": above(0),
-            "eval_every": at_least(0), "eval_episodes_per_task": at_least(1), "save_every": at_least(0),
+            "eval_every": at_least(0), "eval_episodes_per_task": at_least(1), "eval_tasks": at_least(0), "save_every": at_least(0),
             "device": one_of("auto", "cpu", "cuda"), "mixed_precision": one_of("no", "bf16"),
             "bc_style": one_of("expert", "weak"), "bc_episodes": at_least(1), "bc_steps": at_least(1),
             "bc_lr": above(0),

@@ -2,8 +2,9 @@
 
 A game record ``{"lines": ["Is it alive? No.", ...], ...}`` becomes one (observation, action)
 pair per turn, with the observation exactly as the env shows it (``"Questions:\\n"`` + the earlier
-lines) and the action the question (ArCHer's SFT format). Records may also be plain
-``{"observation": ..., "action": ...}`` pairs, for envs without a dialogue format.
+lines) and the action the question (ArCHer's SFT format). An episode record ``{"turns":
+[{"observation": ..., "action": ...}, ...], ...}`` (the WebShop and Detective demonstrators') gives
+its turns' pairs; a plain ``{"observation": ..., "action": ...}`` record is one pair.
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from typing import Any, Iterable
 
 from archer_gym.envs.question_game import INITIAL_OBSERVATION
 
-# Env ids whose BC data the scripted questioners can generate: id -> (task, env kwargs).
 SCRIPTED = {
     "archer/TwentyQuestions-v0": ("twenty_questions", {}),
     "archer/TwentyQuestionsSubset-v0": ("twenty_questions", {"subset": True}),
     "archer/GuessMyCity-v0": ("guess_my_city", {}),
+    "archer/Detective-v0": ("detective", {}),
+    **{env_id: ("webshop", {"env_id": env_id}) for env_id in
+       ("archer/WebShop-v0", "archer/WebShopBrowser-v0", "archer/WebShopArCHer-v0", "archer/WebShopVerlAgent-v0")},
 }
+"""Env ids whose BC data a scripted demonstrator generates: id -> (demonstrator task, its kwargs)."""
+QUESTION_GAME_KWARGS = ("targets", "mode", "max_turns")
+"""The env kwargs the question games' demonstrator plays with (the oracle is always its kb)."""
+BROWSER_SHOP_KWARGS = ("data_dir", "cache_dir", "mode", "show_attrs")
+"""The browser env's kwargs that describe the shop (the text env that records its demonstrations takes them)."""
 
 
 def pairs_from_records(records: Iterable[dict]) -> list[tuple[str, str]]:
@@ -27,6 +35,9 @@ def pairs_from_records(records: Iterable[dict]) -> list[tuple[str, str]]:
     for record in records:
         if "observation" in record:
             pairs.append((record["observation"], record["action"]))
+            continue
+        if "turns" in record:
+            pairs += [(turn["observation"], turn["action"]) for turn in record["turns"]]
             continue
         observation = INITIAL_OBSERVATION
         for line in record["lines"]:
@@ -71,12 +82,18 @@ def _parse(text: str, where: str) -> Any:
 
 def scripted_pairs(env_id: str, episodes: int, seed: int, env_kwargs: dict | None = None,
                    style: str = "expert") -> list[tuple[str, str]]:
-    """Generate BC pairs with a scripted questioner (``expert`` or ``weak``) of a question game."""
-    from archer_gym.datasets.scripted import generate_episodes
+    """BC pairs from ``episodes`` episodes of the env's scripted demonstrator (``expert`` or
+    ``weak``, :mod:`archer_gym.datasets.demonstrations`), played with the env's own kwargs."""
+    from archer_gym.datasets.demonstrations import generate_episodes
 
     if env_id not in SCRIPTED:
-        raise ValueError(f"no scripted dataset for {env_id}; pass bc_dataset=FILE (JSONL of "
-                         "{lines, ...} games or {observation, action} pairs)")
+        raise ValueError(f"no scripted demonstrator for {env_id}; pass bc_dataset=FILE (JSONL of "
+                         "{lines, ...} games, {turns: [...]} episodes or {observation, action} pairs)")
     task, kwargs = SCRIPTED[env_id]
-    kwargs = {**kwargs, **{k: v for k, v in (env_kwargs or {}).items() if k in ("targets", "mode", "max_turns")}}
-    return pairs_from_records(generate_episodes(task, episodes, style=style, seed=seed, **kwargs))
+    given = env_kwargs or {}
+    if task in ("twenty_questions", "guess_my_city"):
+        given = {k: v for k, v in given.items() if k in QUESTION_GAME_KWARGS}
+    if env_id == "archer/WebShopBrowser-v0":  # the browser shows the text env's pages of the same shop
+        kwargs = {"env_id": "archer/WebShop-v0", "observation_mode": "text"}
+        given = {k: v for k, v in given.items() if k in BROWSER_SHOP_KWARGS}
+    return pairs_from_records(generate_episodes(task, episodes, style=style, seed=seed, **{**kwargs, **given}))

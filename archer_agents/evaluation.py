@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from archer_agents.envs import has_splits, make_env
-from archer_gym.evaluation import Reply, Request, TaskList, evaluate, run_episodes
+from archer_gym.evaluation import Reply, Request, TaskList, evaluate, evaluation_env_kwargs, run_episodes
+from archer_gym.evaluation import task_list as split_tasks
 from archer_gym.evaluation.report import env_summary
 from archer_gym.evaluation.splits import Task
 
@@ -81,9 +82,14 @@ def evaluate_agent(agent, env=None, *, split: str | None = None, episodes_per_ta
 
     policy = AgentPolicy(agent, c.eval_greedy)
     task_list = TaskList(c.env, "custom", "custom", tuple(tasks)) if tasks is not None else None
+    episodes_per_task = episodes_per_task or c.eval_episodes_per_task
+    if task_list is None and c.eval_tasks and has_splits(c.env, c.env_kwargs):  # the split's first tasks only (task-major), and named so
+        full = split_tasks(c.env, split, evaluation_env_kwargs(c.env_kwargs), episodes_per_task=episodes_per_task)
+        split = f"{split}[:{c.eval_tasks}]"
+        task_list = dataclasses.replace(full, split=split, tasks=full.tasks[: c.eval_tasks * episodes_per_task])
     if has_splits(c.env, c.env_kwargs):
         summary = evaluate(policy, c.env, split=split, env_kwargs=c.env_kwargs,
-                           episodes_per_task=episodes_per_task or c.eval_episodes_per_task, tasks=task_list,
+                           episodes_per_task=episodes_per_task, tasks=task_list,
                            num_envs=num_envs or c.num_envs, env=env, out_dir=out_dir, resume=resume,
                            run_info=run_info(agent, checkpoint), progress=progress, on_episode=finished)
     elif task_list is not None and out_dir is None:  # the harness writes its layout for registered splits only

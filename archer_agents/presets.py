@@ -91,6 +91,14 @@ TINY: dict[str, Any] = {
     "n_groups": 4, "group_size": 4,  # grpo, rloo, gigpo: 16 trajectories per iteration
 }
 
+TINY_PER_ENV: dict[str, dict[str, Any]] = {
+    # Jericho's valid-action lists cost about 0.5 s for every state not seen before (most states of
+    # a learning agent's rollouts): far beyond a laptop run. The observations then have no
+    # valid-action part; fewer BC episodes, since each is 46 turns long.
+    "archer/Detective-v0": {"env_kwargs": {"valid_actions": False}, "bc_episodes": 200},
+}
+"""Where the ``tiny`` preset differs per env."""
+
 PRESETS = ("default", "tiny", "paper", "repo")
 
 
@@ -100,7 +108,7 @@ def preset_values(preset: str, env_id: str, config_class: type) -> dict[str, Any
     if preset == "default":
         values: dict[str, Any] = {}
     elif preset == "tiny":
-        values = dict(TINY)
+        values = {**TINY, **TINY_PER_ENV.get(env_id, {})}
     elif preset in ("paper", "repo"):
         table = {**PAPER, **PAPER_PER_ENV.get(env_id, {}), "env_kwargs": PAPER_ENV_KWARGS.get(env_id, {})}
         if preset == "repo":

@@ -39,27 +39,27 @@ def load_initial(output_dir: str | Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def verdict(initial: dict[str, Any] | None, final: dict[str, Any]) -> str:
-    """One line: return before -> after with 95 % CIs, and whether the CIs separate them."""
+def verdict(initial: dict[str, Any] | None, final: dict[str, Any], split: str = "test") -> str:
+    """One line: return on ``split`` before -> after with 95 % CIs, and whether the CIs separate them."""
     def show(s: dict[str, Any]) -> str:
         low, high = s["return_ci95"]
         return f"{s['return_mean']:.2f} [{low:.2f}, {high:.2f}] (success {s['success_rate']:.2f})"
 
     if initial is None:
-        return f"test-split return after training: {show(final)}"
+        return f"{split}-split return after training: {show(final)}"
     if final["return_ci95"][0] > initial["return_ci95"][1]:
         change = "improved: the 95% CIs do not overlap"
     elif final["return_ci95"][1] < initial["return_ci95"][0]:
         change = "got worse: the 95% CIs do not overlap"
     else:
         change = "no change the 95% CIs can tell"
-    return f"test-split return {show(initial)} -> {show(final)}: {change}"
+    return f"{split}-split return {show(initial)} -> {show(final)}: {change}"
 
 
 def write_summary(output_dir: str | Path, run: dict[str, Any], initial: dict[str, Any] | None,
                   final: dict[str, Any]) -> Path:
     path = Path(output_dir) / SUMMARY_FILE
-    path.write_text(json.dumps({**run, "initial": initial, "final": final, "verdict": verdict(initial, final)},
+    path.write_text(json.dumps({**run, "initial": initial, "final": final, "verdict": verdict(initial, final, run["split"])},
                                indent=1))
     return path
 

@@ -119,9 +119,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dataset(args: argparse.Namespace) -> int:
-    from archer_gym.datasets.scripted import write_dataset
+    from archer_gym.datasets.demonstrations import write_dataset
 
-    stats = write_dataset(args.task, args.episodes, args.out, style=args.style, seed=args.seed)
+    env_kwargs = {"rom_path": args.rom} if args.rom else {}
+    if args.task == "webshop":
+        env_kwargs["env_id"] = args.webshop_env
+    stats = write_dataset(args.task, args.episodes, args.out, style=args.style, noise=args.noise, seed=args.seed,
+                          **env_kwargs)
     print(f"wrote {stats['episodes']} episodes to {args.out}: success rate "
           f"{stats['success_rate']:.3f}, mean return {stats['mean_return']:.2f}")
     return 0
@@ -195,15 +199,28 @@ def build_parser() -> argparse.ArgumentParser:
                         "forget the least recently used idle one (default: 100000)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("dataset", help="write an offline dialogue dataset with a scripted questioner",
-                       description="Play N episodes with a scripted questioner against the kb oracle "
-                                   "and write LMRL-Gym-format JSONL ({lines, correct, word|city}).")
-    p.add_argument("task", choices=["twenty_questions", "guess_my_city"], help="which game")
-    p.add_argument("--episodes", type=int, default=1000, help="number of games (default: 1000)")
+    p = sub.add_parser("dataset", help="write an offline BC dataset with an env's scripted demonstrator",
+                       description="Play N episodes of an env with its scripted demonstrator and write "
+                                   "them as JSONL: LMRL-Gym's {lines, correct, word|city} for the question "
+                                   "games, {task, seed, turns: [{observation, action, reward}], return, "
+                                   "success} for WebShop and Detective.")
+    p.add_argument("task", choices=["twenty_questions", "guess_my_city", "webshop", "detective"],
+                   help="which env's demonstrator: the knowledge-base questioner, the WebShop shopper "
+                        "(search the instruction's key phrase, open the best-matching product, choose "
+                        "the options it names, buy) or Detective's walkthrough with deviations")
+    p.add_argument("--episodes", type=int, default=1000, help="number of episodes (default: 1000)")
     p.add_argument("--out", required=True, help="output JSONL file")
     p.add_argument("--style", choices=["expert", "weak"], default="expert",
-                   help="expert: noisy information-seeking; weak: mostly random questions")
-    p.add_argument("--seed", type=int, default=0, help="seed of targets and questioner (default: 0)")
+                   help="expert: the demonstrator with its default noise (suboptimal, as the paper's SFT "
+                        "data is); weak: mostly random moves (default: expert)")
+    p.add_argument("--noise", type=float, default=None,
+                   help="probability in [0, 1] of a random move at each decision, overriding the style's")
+    p.add_argument("--seed", type=int, default=0, help="seed of targets and demonstrator (default: 0)")
+    p.add_argument("--rom", default=None, help="detective: path to detective.z5 (default: $ARCHER_DETECTIVE_ROM "
+                                                "or the env's own search)")
+    p.add_argument("--webshop-env", default="archer/WebShop-v0",
+                   help="webshop: which setup's observations to record (archer/WebShop-v0, "
+                        "archer/WebShopArCHer-v0, archer/WebShopVerlAgent-v0; default: archer/WebShop-v0)")
     p.set_defaults(func=cmd_dataset)
 
     p = sub.add_parser("oracle-eval", help="accuracy of an oracle backend on the labelled question set")

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from archer_gym.cli import build_parser, main
-from archer_gym.datasets.scripted import generate_episodes, write_dataset
+from archer_gym.datasets.demonstrations import generate_episodes, write_dataset
+from tests.conftest import SHARED_DATA
 from archer_gym.registration import ENVS
 
 COMMANDS = ["list", "play", "serve", "dataset", "oracle-eval", "fetch"]
@@ -95,6 +96,31 @@ def test_dataset_command_writes_jsonl(tmp_path):
     result = run_cli("dataset", "twenty_questions", "--episodes", "5", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert len(out.read_text().splitlines()) == 5 and "success rate" in result.stdout
+
+
+def test_noise_knob_makes_the_questioner_worse(tmp_path):
+    clean = write_dataset("twenty_questions", 40, tmp_path / "a.jsonl", noise=0.0, progress=False)
+    noisy = write_dataset("twenty_questions", 40, tmp_path / "b.jsonl", noise=1.0, progress=False)
+    assert noisy["mean_return"] < clean["mean_return"]
+
+
+@pytest.mark.parametrize("task, extra", [("webshop", []), ("detective", ["--rom", str(SHARED_DATA / "detective.z5")])])
+def test_dataset_command_writes_episodes_of_every_env(task, extra, tmp_path):
+    if task == "detective" and not (SHARED_DATA / "detective.z5").exists():
+        pytest.skip("needs detective.z5")
+    out = tmp_path / "d.jsonl"
+    result = run_cli("dataset", task, "--episodes", "3", "--noise", "0.5", "--out", str(out), *extra)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 3 and all(r["turns"] and {"observation", "action", "reward"} <= set(r["turns"][0])
+                                      for r in records)
+
+
+@pytest.mark.parametrize("args, message", [(["--noise", "1.5"], "noise is a probability"),
+                                           (["--style", "great"], "invalid choice")])
+def test_dataset_command_refuses_bad_knobs(args, message, tmp_path):
+    result = run_cli("dataset", "twenty_questions", "--episodes", "2", "--out", str(tmp_path / "d.jsonl"), *args)
+    assert result.returncode != 0 and message in result.stderr
 
 
 def test_oracle_eval_command_reports_accuracy():

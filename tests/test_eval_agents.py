@@ -45,6 +45,32 @@ def test_webshop_reference_rows_play_the_test_goals(cache_dir):
     assert summary["episodes"] == 500 and summary["mean_turns"] == 3.0 and summary["return"]["mean"] > 0.3
 
 
+def test_the_shopper_row_follows_archers_case_sensitive_clicks(cache_dir):
+    """first_result clicks WebShop's lower-case keys, all invalid under ArCHer's client rules (a score
+    of 0 on every goal); the shopper clicks the labels as the page shows them."""
+    from archer_gym.evaluation import task_list
+
+    tasks = task_list("webshop_archer", "test")
+    tasks = type(tasks)(tasks.env_id, tasks.split, tasks.variant, tasks.tasks[:12])
+    kwargs = {"cache_dir": cache_dir}
+    rows = {spec: evaluate(make_agent(spec, "webshop_archer", kwargs), "webshop_archer", env_kwargs=kwargs, tasks=tasks,
+                           num_envs=4) for spec in ("scripted:first_result", "scripted:shopper")}
+    assert rows["scripted:first_result"]["return"]["mean"] == 0.0
+    assert rows["scripted:shopper"]["return"]["mean"] > 0.3 and rows["scripted:shopper"]["mean_turns"] < 10
+
+
+def test_the_walkthrough_row_wins_detective_within_its_horizon():
+    from tests.conftest import SHARED_DATA
+
+    rom = SHARED_DATA / "detective.z5"
+    if not rom.exists():
+        pytest.skip("needs detective.z5")
+    kwargs = {"rom_path": str(rom), "valid_actions": False}
+    summary = evaluate(make_agent("scripted:walkthrough", "detective", kwargs), "detective", env_kwargs=kwargs,
+                       num_envs=1)
+    assert summary["success_rate"]["mean"] == 1.0 and summary["return"]["mean"] == 350.0
+
+
 # --------------------------------------------------------------------------------- OpenAI-compatible
 @pytest.fixture
 def chat_server():

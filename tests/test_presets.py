@@ -61,3 +61,11 @@ def test_tiny_bc_cache_entry_built_twice_keeps_the_first_published(tmp_path):
     _build(config, path, Accelerator(cpu=True))  # loses the race: discards its own copy
     assert (path / "actor" / "config.json").stat().st_mtime_ns == published
     assert [p.name for p in tmp_path.iterdir()] == ["tiny-bc-entry"]  # no temporary directory left
+
+
+def test_tiny_detective_skips_valid_actions_and_a_users_kwargs_merge_in():
+    """Jericho's valid-action lists cost about 0.5 s per new state: the tiny preset plays without them."""
+    _, config = resolve_config("archer", "detective", "tiny", None, {"env_kwargs": {"max_turns": 5}})
+    assert config.env_kwargs == {"valid_actions": False, "max_turns": 5} and config.bc_episodes == 200
+    _, config = resolve_config("archer", "20q", "tiny", None, {})
+    assert config.env_kwargs == {} and config.bc_episodes == 1000

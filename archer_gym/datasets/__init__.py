@@ -1,1 +1,1 @@
-"""Offline dialogue datasets for pretraining, written by scripted questioners."""
+"""Offline BC datasets written by each env's scripted demonstrator (:mod:`archer_gym.datasets.demonstrations`)."""

@@ -19,9 +19,7 @@ Guess My City writes ``"city": "Tokyo, Japan"`` instead of ``"word"``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -110,19 +108,19 @@ def env_and_kb(task: str, env_kwargs: dict):
     raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
 
 
-def generate_episodes(task: str, episodes: int, *, style: str = "expert", seed: int = 0,
+def generate_episodes(task: str, episodes: int, *, style: str | QuestionerStyle = "expert", seed: int = 0,
                       **env_kwargs) -> Iterator[dict]:
     """Play ``episodes`` games with a scripted questioner; yield one record per game.
 
     ``env_kwargs`` go to the env (e.g. ``subset=True`` or ``words=[...]``); the questioner only
     considers that env's targets.
     """
-    if style not in STYLES:
+    if isinstance(style, str) and style not in STYLES:
         raise ValueError(f"unknown questioner style {style!r}; choose one of {sorted(STYLES)}")
     env, kb = env_and_kb(task, env_kwargs)
     game: QuestionGame = env.game  # type: ignore[assignment]
     rng = np.random.default_rng(seed)
-    questioner = ScriptedQuestioner(kb.probes(), game.task, STYLES[style], rng)
+    questioner = ScriptedQuestioner(kb.probes(), game.task, STYLES[style] if isinstance(style, str) else style, rng)
     for episode in range(episodes):
         env.reset(seed=seed * 1_000_003 + episode)
         questioner.start()
@@ -137,21 +135,3 @@ def generate_episodes(task: str, episodes: int, *, style: str = "expert", seed: 
         target = info["target_variants"] if key == "word" else info["target"]
         yield {"lines": lines, "correct": bool(info["success"]), key: target}
     env.close()
-
-
-def write_dataset(task: str, episodes: int, out: str | Path, *, style: str = "expert", seed: int = 0,
-                  progress: bool = True) -> dict[str, float]:
-    """Write ``episodes`` games as JSONL to ``out``; return summary statistics."""
-    from tqdm import tqdm
-
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    returns, wins = [], 0
-    with out.open("w", encoding="utf-8") as handle:
-        records = generate_episodes(task, episodes, style=style, seed=seed)
-        for record in tqdm(records, total=episodes, disable=not progress, desc=f"{task} ({style})"):
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            wins += record["correct"]
-            returns.append(-(len(record["lines"]) - 1) if record["correct"] else -len(record["lines"]))
-    return {"episodes": episodes, "success_rate": wins / max(episodes, 1),
-            "mean_return": float(np.mean(returns)) if returns else 0.0}

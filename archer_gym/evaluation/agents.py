@@ -7,8 +7,10 @@
   action in Detective): the floor of every table.
 - ``scripted:STYLE``: the project's scripted players. Question games: the knowledge-base
   questioner (``expert`` or ``weak``, see :mod:`archer_gym.datasets.scripted`). WebShop:
-  ``first_result`` (search the instruction, open the first result, buy). Detective:
-  ``walkthrough`` (Jericho's walkthrough, then ``look``).
+  ``first_result`` (search the instruction, open the first result, buy) and ``shopper`` (the BC
+  data's shopper without its mistakes, :mod:`archer_gym.datasets.webshop`; it also follows
+  ArCHer's case-sensitive click rules). Detective: ``walkthrough`` (Jericho's walkthrough without
+  its idle steps, so that it wins within the 50-turn horizon, then ``look``).
 - ``openai:MODEL``: any OpenAI-compatible chat server (``base_url``; the key from
   ``$OPENAI_API_KEY``), e.g. vLLM, llama.cpp's server or a hosted API.
 - ``hf:NAME_OR_PATH``: a local transformers causal LM (its chat template when it has one);
@@ -158,17 +160,39 @@ class FirstResultShopper:
         return moves
 
 
+class ScriptedShopperAgent:
+    """WebShop: the BC data's shopper (:class:`~archer_gym.datasets.webshop.ShopperDemonstrator`)
+    without mistakes, one per episode; ArCHer's case-sensitive labels where the env uses its rules."""
+
+    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any]):
+        from archer_gym.registration import default_kwargs
+
+        kwargs = {**default_kwargs(env_id), **env_kwargs}
+        self.max_turns = int(kwargs.get("max_turns", 10))
+        self.archer_rules = kwargs.get("mode") == "paper" and kwargs.get("observation_mode") == "react"
+        self.players: dict[str, Any] = {}
+
+    def act(self, requests: Sequence[Request]) -> list[str]:
+        from archer_gym.datasets.webshop import ShopperDemonstrator
+
+        moves = []
+        for r in requests:
+            if r.turn == 0:
+                player = ShopperDemonstrator(0.0, max_turns=self.max_turns, archer_rules=self.archer_rules)
+                player.start(str(r.info["instruction"]), np.random.default_rng(r.task.seed))
+                self.players[r.task.key] = player
+            moves.append(self.players[r.task.key].act(r.observation, r.info))
+        return moves
+
+
 class WalkthroughPlayer:
-    """Detective: Jericho's walkthrough in order, then ``look``."""
+    """Detective: Jericho's walkthrough without its idle steps, then ``look``."""
 
     def __init__(self, env_kwargs: Mapping[str, Any]):
-        import jericho
-
+        from archer_gym.datasets.detective import solution
         from archer_gym.envs.detective_rom import locate_rom
 
-        game = jericho.FrotzEnv(str(locate_rom(env_kwargs.get("rom_path"))))
-        self.steps = list(game.get_walkthrough())
-        game.close()
+        self.steps = solution(locate_rom(env_kwargs.get("rom_path")))
 
     def act(self, requests: Sequence[Request]) -> list[str]:
         return [self.steps[r.turn] if r.turn < len(self.steps) else "look" for r in requests]
@@ -178,10 +202,12 @@ def scripted_agent(env_id: str, env_kwargs: Mapping[str, Any], style: str):
     family = FAMILIES[resolve_env_id(env_id)]
     if family in ("twenty_questions", "guess_my_city"):
         return ScriptedQuestionerAgent(env_id, env_kwargs, style or "expert")
-    expected = {"webshop": "first_result", "detective": "walkthrough"}[family]
-    if style not in ("", expected):
-        raise ValueError(f"unknown scripted style {style!r} for {env_id}; choose {expected!r}")
-    return FirstResultShopper() if family == "webshop" else WalkthroughPlayer(env_kwargs)
+    styles = {"webshop": ("first_result", "shopper"), "detective": ("walkthrough",)}[family]
+    if style not in ("", *styles):
+        raise ValueError(f"unknown scripted style {style!r} for {env_id}; choose one of {styles}")
+    if family == "detective":
+        return WalkthroughPlayer(env_kwargs)
+    return ScriptedShopperAgent(env_id, env_kwargs) if style == "shopper" else FirstResultShopper()
 
 
 # ------------------------------------------------------------------------------------------ LLMs
