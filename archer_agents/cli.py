@@ -32,6 +32,10 @@ from archer_agents.registry import AGENT_NAMES
 from archer_agents.run_dir import check_run_dir
 
 DEFAULT_PRESET = "tiny"
+DEFAULT_AGENT = "filtered_bc"
+"""The main job's agent: at the tiny preset's CPU scale ArCHer's critic is not yet informative and
+ArCHer does not learn in minutes, while online filtered BC visibly does
+(``benchmarks/results/main_job_candidates.md``); ``--agent archer`` runs ArCHer on the same default."""
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -243,7 +247,9 @@ def _add_train_flags(p: argparse.ArgumentParser, with_agent: bool) -> None:
                    help="show this help, with every config key resolved for the --agent, --env and --preset "
                         "given before it, and exit")
     if with_agent:
-        p.add_argument("--agent", default="archer", choices=AGENT_NAMES, help="algorithm to train (default: archer)")
+        p.add_argument("--agent", default=DEFAULT_AGENT, choices=AGENT_NAMES,
+                       help=f"algorithm to train (default: {DEFAULT_AGENT}, the one that visibly learns within "
+                            "minutes at the tiny preset; archer is ArCHer)")
     p.add_argument("--env", help=f"env id or short name (default: the --config file's env, else {AgentConfig.env}); "
                                  "the only way to set the env")
     p.add_argument("--preset", choices=PRESETS,

@@ -92,12 +92,22 @@ TINY: dict[str, Any] = {
 }
 
 TINY_PER_ENV: dict[str, dict[str, Any]] = {
+    # The main job's env. A BC start with headroom: 100 steps on the expert questioner's games
+    # (about a third of the test games won, where 400 steps win nearly all); scored by sampling,
+    # 30 games per word (greedy decoding plays each of the 10 words one way only).
+    "archer/TwentyQuestionsSubset-v0": {"bc_steps": 100, "eval_greedy": False, "eval_episodes_per_task": 30},
     # Jericho's valid-action lists cost about 0.5 s for every state not seen before (most states of
     # a learning agent's rollouts): far beyond a laptop run. The observations then have no
     # valid-action part; fewer BC episodes, since each is 46 turns long.
     "archer/Detective-v0": {"env_kwargs": {"valid_actions": False}, "bc_episodes": 200},
 }
 """Where the ``tiny`` preset differs per env."""
+TINY_PER_AGENT: dict[str, dict[str, Any]] = {
+    # Imitating its best trajectories is a stable step (no critic to follow), so it can take a larger
+    # one than the policy-gradient agents; the reference's warm-up waits for a critic it does not have.
+    "filtered_bc": {"actor_lr": 1e-4, "warmup_iterations": 0},
+}
+"""Where the ``tiny`` preset differs per agent (applied after the per-env values)."""
 
 PRESETS = ("default", "tiny", "paper", "repo")
 
@@ -108,7 +118,7 @@ def preset_values(preset: str, env_id: str, config_class: type) -> dict[str, Any
     if preset == "default":
         values: dict[str, Any] = {}
     elif preset == "tiny":
-        values = {**TINY, **TINY_PER_ENV.get(env_id, {})}
+        values = {**TINY, **TINY_PER_ENV.get(env_id, {}), **TINY_PER_AGENT.get(agent or "", {})}
     elif preset in ("paper", "repo"):
         table = {**PAPER, **PAPER_PER_ENV.get(env_id, {}), "env_kwargs": PAPER_ENV_KWARGS.get(env_id, {})}
         if preset == "repo":

@@ -29,13 +29,19 @@ import yaml
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 RUNS = Path("runs/leaderboard")
 QUESTION_GAMES = ("archer/TwentyQuestions-v0", "archer/TwentyQuestionsSubset-v0", "archer/GuessMyCity-v0")
-WEBSHOPS = ("archer/WebShop-v0", "archer/WebShopVerlAgent-v0")
+WEBSHOPS = ("archer/WebShop-v0", "archer/WebShopVerlAgent-v0", "archer/WebShopArCHer-v0")
 EVERY_ENV = (*QUESTION_GAMES, *WEBSHOPS, "archer/Detective-v0")
-"""Every env id but two. WebShopBrowser-v0 plays WebShop-v0's pages through Chromium (the same
-scores by construction, at many times the cost). WebShopArCHer-v0 takes clicks in the page's case
-(ArCHer's rules) while the players click WebShop's lower-case ``available_actions``, so they could
-only record invalid actions there."""
-SCRIPTED = {**{env_id: "scripted:first_result" for env_id in WEBSHOPS}, "archer/Detective-v0": "scripted:walkthrough"}
+"""Every env id but WebShopBrowser-v0, which plays WebShop-v0's pages through Chromium (the same
+scores by construction, at many times the cost)."""
+SCRIPTED = {
+    "archer/WebShop-v0": ("scripted:first_result", "scripted:shopper"),
+    "archer/WebShopVerlAgent-v0": ("scripted:first_result", "scripted:shopper"),
+    # ArCHer's client takes clicks in the page's case: first_result clicks WebShop's lower-case
+    # keys and scores 0 on every goal there, so only the shopper, which follows those rules.
+    "archer/WebShopArCHer-v0": ("scripted:shopper",),
+    "archer/Detective-v0": ("scripted:walkthrough",),
+}
+"""The scripted reference rows of each env (the question games: ``scripted:expert``)."""
 AGENTS = ("bc", "archer", "archer_ppo", "filtered_bc", "chai", "ppo")
 ALGORITHMS = {"bc": "behaviour cloning", "archer": "ArCHer", "archer_ppo": "ArCHer (PPO low level)",
               "filtered_bc": "online filtered BC", "chai": "CHAI", "ppo": "token-level PPO"}
@@ -65,13 +71,12 @@ def _rows(args: argparse.Namespace, env_id: str) -> list[dict[str, Any]]:
     """The rows of one env: what to evaluate and what its metadata says."""
     common = {"model_size": "", "training_compute": "", "link": "", "open_weights": True}
     if args.rows == "reference":
-        scripted = SCRIPTED.get(env_id, "scripted:expert")
         return [
             {"name": "random", "agent": "random", "algorithm": "uniformly random moves", "base_model": "none",
              "sample_budget": None, **common},
-            {"name": scripted.replace(":", "-").replace("_", "-"), "agent": scripted,
-             "algorithm": "scripted player (archer_gym.evaluation.agents)", "base_model": "none",
-             "sample_budget": None, **common},
+            *({"name": scripted.replace(":", "-").replace("_", "-"), "agent": scripted,
+               "algorithm": "scripted player (archer_gym.evaluation.agents)", "base_model": "none",
+               "sample_budget": None, **common} for scripted in SCRIPTED.get(env_id, ("scripted:expert",))),
         ]
     if args.rows == "llm":
         if not args.model:

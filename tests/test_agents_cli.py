@@ -43,7 +43,7 @@ def test_bad_agent_env_and_key_are_clear_errors(tmp_path):
 
 
 def test_an_unknown_key_suggests_the_close_ones(capsys):
-    assert main(["train", "critc_lr=1e-4", "output_dir=/tmp/never-written"]) == 2
+    assert main(["train", "--agent", "archer", "critc_lr=1e-4", "output_dir=/tmp/never-written"]) == 2
     assert "unknown config key(s) ['critc_lr'] for ArcherConfig; did you mean 'critic_lr', " in capsys.readouterr().err
 
 
@@ -97,10 +97,10 @@ def test_train_help_lists_every_config_key_with_its_type_value_and_meaning(capsy
 @pytest.mark.slow
 def test_train_resume_and_evaluate(tmp_path):
     out = tmp_path / "run"
-    first = run("train", "--env", "gmc", *TINY_RUN, f"output_dir={out}", cache=tmp_path / "cache")
+    first = run("train", "--agent", "archer", "--env", "gmc", *TINY_RUN, f"output_dir={out}", cache=tmp_path / "cache")
     assert first.returncode == 0, first.stderr[-2000:]
     assert json.loads(first.stdout.strip().splitlines()[-1])["iterations"] == 2
-    resumed = run("train", "--env", "gmc", "--resume", *TINY_RUN, "iterations=3", f"output_dir={out}",
+    resumed = run("train", "--agent", "archer", "--env", "gmc", "--resume", *TINY_RUN, "iterations=3", f"output_dir={out}",
                   cache=tmp_path / "cache")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "resuming from" in resumed.stderr
@@ -155,7 +155,7 @@ def test_evaluate_reference_rows_and_bad_agents(tmp_path):
 @pytest.mark.slow
 def test_two_processes_each_collect_their_own_rollouts(tmp_path):
     out = tmp_path / "ddp"
-    result = run("train", "--env", "gmc", "--num-processes", "2", *TINY_RUN, f"output_dir={out}",
+    result = run("train", "--agent", "archer", "--env", "gmc", "--num-processes", "2", *TINY_RUN, f"output_dir={out}",
                  cache=tmp_path / "cache")
     assert result.returncode == 0, result.stderr[-3000:]
     checkpoint = out / "checkpoints" / (out / "checkpoints" / "latest").read_text().strip()
@@ -171,7 +171,7 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     monkeypatch.setenv("ARCHER_AGENTS_CACHE", str(tmp_path / "cache"))
     overrides = ["trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20", "bc_steps=5", "critic_steps=1",
                  "actor_steps=1", "warmup_iterations=0", "batch_size=4", "micro_batch_size=4",
-                 "tensorboard=false", "max_new_tokens=8", "k=2", "ppo_states=4"]
+                 "tensorboard=false", "max_new_tokens=8", "k=2", "ppo_states=4", "eval_episodes_per_task=1"]
     kwargs = dict(seeds=[0, 1], trajectories=8, output_dir=tmp_path / "cmp", overrides=overrides)
     table = compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
     assert "| filtered_bc |" in table and "| chai |" in table

@@ -49,7 +49,7 @@ def test_every_agent_trains_on_every_env_from_the_cli(agent, env_id, tmp_path, c
             f"env_kwargs={json.dumps(env_kwargs(env_id))}", f"output_dir={tmp_path / 'run'}"]
     assert main(argv) == 0, capsys.readouterr().err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["iterations"] == 1 and summary["trajectories"] >= 2
+    assert summary["iterations"] == 1 and summary["trajectories"] >= (0 if agent == "bc" else 2)  # bc: no rollouts
     assert summary["split"] == "test[:2]"
     assert summary["initial"]["episodes"] == summary["final"]["episodes"] == 2
     assert "test[:2]-split return" in capsys.readouterr().err

@@ -330,14 +330,14 @@ def test_the_cli_lists_trains_and_compares_the_group_agents(tmp_path, bc_dataset
     run = tmp_path / "train"
     code = main(["train", "--agent", "rloo", "--env", "20q_subset", f"output_dir={run}", "iterations=1",
                  f"bc_dataset={bc_dataset}", "bc_steps=60", "n_groups=2", "group_size=2", "eval_every=0",
-                 "env_kwargs={max_turns: 2}", "max_new_tokens=8", "tensorboard=false"])
+                 "env_kwargs={max_turns: 2}", "max_new_tokens=8", "tensorboard=false", "eval_episodes_per_task=1"])
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["agent"] == "rloo" and result["trajectories"] == 4 and result["eval/episodes"] == 10
     from archer_agents.compare import compare
 
     table = compare(["gigpo"], "20q_subset", seeds=[0], trajectories=4, output_dir=tmp_path / "compare",
-                    overrides=[f"bc_dataset={bc_dataset}", "bc_steps=60", "n_groups=2", "group_size=2",
+                    overrides=[f"bc_dataset={bc_dataset}", "bc_steps=60", "n_groups=2", "group_size=2", "eval_episodes_per_task=1",
                                "env_kwargs={max_turns: 2}", "max_new_tokens=8", "tensorboard=false",
                                "num_envs=5"])  # learn's evaluation env: not more sub-envs than the 10 tasks
     assert "| gigpo |" in table
