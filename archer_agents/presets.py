@@ -92,6 +92,10 @@ TINY: dict[str, Any] = {
 }
 
 TINY_PER_ENV: dict[str, dict[str, Any]] = {
+    # 400 BC steps (under half an epoch of the 1,000 expert games) leave the tiny actor at the floor
+    # of the full word and city lists; 2,000 take it off (benchmarks/results/bc_starts.json).
+    "archer/TwentyQuestions-v0": {"bc_steps": 2000},
+    "archer/GuessMyCity-v0": {"bc_steps": 2000},
     # The main job's env. A BC start with headroom: 100 steps on the expert questioner's games
     # (about a third of the test games won, where 400 steps win nearly all); scored by sampling,
     # 30 games per word (greedy decoding plays each of the 10 words one way only); 50 iterations of
