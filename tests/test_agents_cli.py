@@ -90,7 +90,7 @@ def test_train_help_lists_every_config_key_with_its_type_value_and_meaning(capsy
     for agent in AGENT_NAMES:
         for key in get_agent(agent).config_class.__dataclass_fields__:
             assert f"\n  {key}: " in out, (agent, key)
-    assert "  iterations: int = 20\n      Training iterations (collect, then train)." in out
+    assert "  iterations: int = 50\n      Training iterations (collect, then train)." in out  # the Subset's tiny value
     assert "chai also has (--agent chai):\n  k: int = 3" in out
 
 

@@ -133,7 +133,7 @@ def test_stale_bc_cache_builds_are_removed_and_live_ones_kept(tmp_path, monkeypa
 
 CLI_RUN = ["--env", "20q_subset", "iterations=40", "trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20",
            "bc_steps=2", "critic_steps=1", "actor_steps=1", "warmup_iterations=0", "eval_every=0", "save_every=2",
-           "batch_size=4", "micro_batch_size=4", "max_new_tokens=6", "tensorboard=false"]
+           "batch_size=4", "micro_batch_size=4", "max_new_tokens=6", "tensorboard=false", "eval_episodes_per_task=1"]
 
 
 @pytest.mark.slow
@@ -142,7 +142,7 @@ def test_a_run_killed_by_sigkill_resumes_from_its_last_checkpoint(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     stderr = tmp_path / "stderr.txt"
     with stderr.open("w") as f:
-        train = subprocess.Popen([sys.executable, "-m", "archer_agents.cli", "train", *CLI_RUN, f"output_dir={out}"],
+        train = subprocess.Popen([sys.executable, "-m", "archer_agents.cli", "train", "--agent", "archer", *CLI_RUN, f"output_dir={out}"],
                                  stdout=subprocess.DEVNULL, stderr=f, env=env)
     try:
         # Killed once iteration 3 is logged: after the checkpoint of iteration 2, before the next one.

@@ -23,7 +23,7 @@ ONE_ITERATION = {"iterations": 1, "trajectories_per_iteration": 2, "num_envs": 2
                  "bc_episodes": 4, "bc_steps": 5, "critic_steps": 1, "actor_steps": 1, "warmup_iterations": 0,
                  "batch_size": 4, "micro_batch_size": 4, "ppo_states": 4, "k": 2, "epochs": 1, "ppo_epochs": 1,
                  "max_new_tokens": 8, "max_prompt_tokens": 128, "critic_max_tokens": 128, "eval_every": 0,
-                 "eval_tasks": 2, "tensorboard": "false"}
+                 "eval_tasks": 2, "eval_episodes_per_task": 1, "tensorboard": "false"}
 """One iteration of seconds; a key an agent does not have is left out of its command line."""
 
 
