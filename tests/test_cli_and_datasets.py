@@ -104,7 +104,8 @@ def test_noise_knob_makes_the_questioner_worse(tmp_path):
     assert noisy["mean_return"] < clean["mean_return"]
 
 
-@pytest.mark.parametrize("task, extra", [("webshop", []), ("detective", ["--rom", str(SHARED_DATA / "detective.z5")])])
+@pytest.mark.parametrize("task, extra", [("webshop", []),
+                                         ("detective", ["--rom", str(SHARED_DATA / "detective.z5"), "--no-valid-actions"])])
 def test_dataset_command_writes_episodes_of_every_env(task, extra, tmp_path):
     if task == "detective" and not (SHARED_DATA / "detective.z5").exists():
         pytest.skip("needs detective.z5")
