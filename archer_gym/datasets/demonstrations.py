@@ -24,6 +24,8 @@ from typing import Iterator
 
 import numpy as np
 
+from archer_gym.datasets.recording import check_noise
+
 TASKS = ("twenty_questions", "guess_my_city", "webshop", "detective")
 STYLES = ("expert", "weak")
 WEAK_NOISE = 0.6
@@ -39,8 +41,8 @@ def generate_episodes(task: str, episodes: int, *, style: str = "expert", noise:
         raise ValueError(f"unknown task {task!r}; choose one of {TASKS}")
     if style not in STYLES:
         raise ValueError(f"unknown demonstrator style {style!r}; choose one of {STYLES}")
-    if noise is not None and not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise is a probability in [0, 1], got {noise}")
+    if noise is not None:
+        check_noise(noise)
     if task in ("twenty_questions", "guess_my_city"):
         from archer_gym.datasets import scripted
 

@@ -46,6 +46,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import gymnasium as gym
 import numpy as np
 
+from archer_gym.datasets.recording import check_noise, record_episodes
 from archer_gym.envs.detective_rom import locate_rom
 from archer_gym.envs.detective_valid_actions import make_frotz_env
 from archer_gym.registration import resolve_env_id
@@ -90,9 +91,7 @@ class WalkthroughDemonstrator:
     """
 
     def __init__(self, steps: Sequence[str], noise: float = DEFAULT_NOISE):
-        if not 0.0 <= noise <= 1.0:
-            raise ValueError(f"noise is the probability of a deviation per turn and must be in [0, 1], "
-                             f"got {noise!r}")
+        check_noise(noise)
         self.steps, self.noise = list(steps), float(noise)
 
     def start(self, rng: np.random.Generator) -> None:
@@ -132,22 +131,5 @@ def generate_episodes(episodes: int, *, noise: float = DEFAULT_NOISE, seed: int 
     if episodes < 0:
         raise ValueError(f"episodes must be >= 0, got {episodes!r}")
     demonstrator = WalkthroughDemonstrator(solution(locate_rom(env_kwargs.get("rom_path"))), noise)
-    return _play(demonstrator, episodes, seed, gym.make(resolve_env_id(env_id), **env_kwargs))
-
-
-def _play(demonstrator: WalkthroughDemonstrator, episodes: int, seed: int, env: gym.Env) -> Iterator[dict]:
-    try:
-        for episode in range(episodes):
-            reset_seed = seed * 1_000_003 + episode
-            observation, info = env.reset(seed=reset_seed)
-            demonstrator.start(np.random.default_rng(reset_seed))
-            turns, done = [], False
-            while not done:
-                action = demonstrator.act(observation, info)
-                next_observation, reward, terminated, truncated, info = env.step(action)
-                turns.append({"observation": observation, "action": action, "reward": float(reward)})
-                observation, done = next_observation, terminated or truncated
-            yield {"task": "start", "seed": reset_seed, "turns": turns,
-                   "return": float(sum(t["reward"] for t in turns)), "success": bool(info["success"])}
-    finally:
-        env.close()
+    return record_episodes(gym.make(resolve_env_id(env_id), **env_kwargs), demonstrator, episodes, seed,
+                           begin=lambda info, rng: demonstrator.start(rng), task=lambda info: "start")

@@ -60,6 +60,7 @@ import gymnasium as gym
 import numpy as np
 
 import archer_gym  # noqa: F401  (registers the env ids)
+from archer_gym.datasets.recording import check_noise, record_episodes
 from archer_gym.registration import resolve_env_id
 from archer_gym.text import contains_phrase, words
 from archer_gym.webshop.goals import SPLITS
@@ -182,12 +183,6 @@ def option_groups(texts: Sequence[str], values: set[str]) -> dict[str, list[str]
 
 
 # ------------------------------------------------------------------ the shopper
-def check_noise(noise: float) -> None:
-    """Refuse a ``noise`` that is no probability (NaN included)."""
-    if not 0.0 <= noise <= 1.0:
-        raise ValueError(f"noise is the probability of a mistake per decision and must be in [0, 1], got {noise!r}")
-
-
 class ShopperDemonstrator:
     """Shops for one instruction per episode (module docstring): :meth:`start` with the
     instruction and the episode's generator, then :meth:`act` each turn with the env's
@@ -328,7 +323,9 @@ def generate_episodes(episodes: int, *, noise: float = DEFAULT_NOISE, seed: int 
     env = gym.make(env_id, **env_kwargs)
     game = env.unwrapped.game
     shopper = ShopperDemonstrator(noise, max_turns=game.max_actions, archer_rules=game.archer_rules)
-    return _play(shopper, episodes, seed, env, split)
+    return record_episodes(env, shopper, episodes, seed, reset_options={"split": split},
+                           begin=lambda info, rng: shopper.start(info["instruction"], rng),
+                           task=lambda info: info["goal_index"])
 
 
 def within_training_goals(split: str, env_id: str) -> bool:
@@ -337,21 +334,3 @@ def within_training_goals(split: str, env_id: str) -> bool:
         return False
     (start, stop), (train_start, train_stop) = SPLITS[split], SPLITS[TRAINING_SPLITS[env_id]]
     return start >= train_start and (train_stop is None or (stop is not None and stop <= train_stop))
-
-
-def _play(shopper: ShopperDemonstrator, episodes: int, seed: int, env: gym.Env, split: str) -> Iterator[dict]:
-    try:
-        for episode in range(episodes):
-            reset_seed = seed * 1_000_003 + episode
-            observation, info = env.reset(seed=reset_seed, options={"split": split})
-            shopper.start(info["instruction"], np.random.default_rng(reset_seed))
-            task, turns, done = info["goal_index"], [], False
-            while not done:
-                action = shopper.act(observation, info)
-                next_observation, reward, terminated, truncated, info = env.step(action)
-                turns.append({"observation": observation, "action": action, "reward": float(reward)})
-                observation, done = next_observation, terminated or truncated
-            yield {"task": task, "seed": reset_seed, "turns": turns,
-                   "return": float(sum(t["reward"] for t in turns)), "success": bool(info["success"])}
-    finally:
-        env.close()

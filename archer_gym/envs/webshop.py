@@ -134,7 +134,7 @@ class WebShopGame(TextGame):
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if goals not in GOAL_KINDS:
             raise ValueError(f"goals must be one of {GOAL_KINDS}, got {goals!r}")
-        self.archer_rules = mode == "paper" and observation_mode == "react"
+        self.archer_rules = plays_archer_rules(mode, observation_mode)
         self.hidden_searches = mode == "paper"
         self.num_slots, self.observation_mode = num_slots, observation_mode
         self.split = split or ("archer" if self.archer_rules else "train")
@@ -275,6 +275,12 @@ class WebShopGame(TextGame):
 
 def _act(session: ShopSession | ArcherSession, action: str) -> StepOutcome:
     return session.act(action)
+
+
+def plays_archer_rules(mode: str = "default", observation_mode: str = "text") -> bool:
+    """Whether an env with these options plays by ArCHer's client rules (``paper`` mode with ``react``
+    observations: case-sensitive clicks, no paging)."""
+    return mode == "paper" and observation_mode == "react"
 
 
 def pick_goal_index(options: dict[str, Any] | None, rng: np.random.Generator, split: str, num_goals: int) -> int:

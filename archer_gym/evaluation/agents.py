@@ -165,11 +165,12 @@ class ScriptedShopperAgent:
     without mistakes, one per episode; ArCHer's case-sensitive labels where the env uses its rules."""
 
     def __init__(self, env_id: str, env_kwargs: Mapping[str, Any]):
+        from archer_gym.envs.webshop import MAX_TURNS, plays_archer_rules
         from archer_gym.registration import default_kwargs
 
         kwargs = {**default_kwargs(env_id), **env_kwargs}
-        self.max_turns = int(kwargs.get("max_turns", 10))
-        self.archer_rules = kwargs.get("mode") == "paper" and kwargs.get("observation_mode") == "react"
+        self.max_turns = int(kwargs.get("max_turns", MAX_TURNS))
+        self.archer_rules = plays_archer_rules(kwargs.get("mode", "default"), kwargs.get("observation_mode", "text"))
         self.players: dict[str, Any] = {}
 
     def act(self, requests: Sequence[Request]) -> list[str]:
