@@ -178,8 +178,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     agents = args.agents.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
-    table = compare(agents, args.env, seeds=seeds, trajectories=args.trajectories, preset=args.preset,
-                    output_dir=args.output_dir, overrides=args.overrides)
+    table = compare(agents, args.env, seeds=seeds, trajectories=args.trajectories, eval_every=args.eval_every,
+                    preset=args.preset, output_dir=args.output_dir, overrides=args.overrides,
+                    reference=args.reference, slow=args.slow, workers=args.workers)
     print(table)
     return 0
 
@@ -308,13 +309,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                    help="checkpoints: config overrides, e.g. eval_greedy=false")
     p.set_defaults(func=cmd_evaluate)
-    p = sub.add_parser("compare", help="several agents on one env, same budget and seeds: table + plot")
+    p = sub.add_parser("compare", help="several agents on one env, same BC start, budget and seeds: rliable "
+                                       "statistics (IQM, bootstrap CIs, probability of improvement), table + plots")
     p.add_argument("--agents", default="archer,archer_ppo,filtered_bc,chai,ppo",
                    help="comma-separated agents (default: the five RL agents of ArCHer's comparison; the group "
                         "methods grpo, rloo and gigpo can be added)")
     p.add_argument("--env", default=AgentConfig.env, help=f"env id or short name (default: {AgentConfig.env})")
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default: 0,1,2)")
     p.add_argument("--trajectories", type=int, default=640, help="env trajectories per run (the sample budget)")
+    p.add_argument("--eval-every", type=int, default=None,
+                   help="evaluate every agent after this many trajectories (a multiple of each agent's "
+                        "trajectories_per_iteration that divides the budget; default: a quarter of the budget)")
+    p.add_argument("--reference", default="archer",
+                   help="the agent whose probability of improving on each other one is reported (default: archer)")
+    p.add_argument("--slow", default="ppo",
+                   help="sample efficiency: trajectories this agent needs to reach its own final return over those "
+                        "--reference needs (default: ppo, as the paper)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="runs in parallel, each process with its share of the CPU threads (default: 1)")
     p.add_argument("--preset", default=DEFAULT_PRESET, choices=PRESETS, help="preset for every run (default: tiny)")
     p.add_argument("--output-dir", default="runs/compare", help="where runs, the table and the plot go")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",

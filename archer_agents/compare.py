@@ -1,21 +1,34 @@
-"""Head-to-head comparison: several agents, one env, the same sample budget and seeds.
+"""Head-to-head comparison: several agents, one env, the same BC start, budget, seeds and evaluations.
 
-Each (agent, seed) run trains until it has collected ``trajectories`` env trajectories, logging
-evaluations along the way (the last one after the final iteration). The result is a markdown
-table (final evaluation return and success, mean ± std over seeds) and a learning-curve plot
-(evaluation return vs trajectories, mean over seeds with a min-max band), both written to
-``output_dir``. Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one
-agent only (e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per
-update, and the budget in trajectories stays the same). A run already finished in ``output_dir``
-is reused, so an interrupted comparison continues where it stopped.
+For every seed, every agent starts from the same checkpoint (the tiny preset's BC start of that
+seed; checked) and trains until it has collected ``trajectories`` env trajectories. Every agent is
+evaluated at the same trajectory counts (every ``eval_every`` trajectories, which must be a multiple
+of each agent's trajectories per iteration) with the unbiased test-split evaluation; the start is
+evaluated once per seed and is the ``bc_start`` row (the policy before any RL) and every curve's first
+point. Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one agent
+only (e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per update,
+and the budget in trajectories stays the same).
+
+The result (:mod:`archer_agents.comparison_stats`, rliable's statistics): the IQM and mean of the
+final returns with 95 % stratified bootstrap CIs, the probability that the reference agent (ArCHer)
+improves on each other one, learning curves with CI bands, and the sample-efficiency ratio of the
+paper (the trajectories ``slow`` needs to reach its final return over those ArCHer needs). Written
+to ``output_dir``: ``compare.md`` (tables), ``compare.json`` (every run's curve and every
+estimate) and ``compare.png`` (curves and final IQMs). A run already finished in ``output_dir``
+with the same config is reused, so an interrupted comparison continues where it stopped; runs go
+``workers`` at a time, each process with its share of the CPU threads.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -23,74 +36,215 @@ from archer_agents.config import parse_overrides, update
 from archer_agents.factory import resolve_config
 from archer_agents.logger import RunLogger, read_metrics
 from archer_agents.registry import get_agent
+from archer_agents.run_dir import config_differences
+
+START = "bc_start"
+"""The row of the shared start: the BC policy every agent of a seed begins from."""
 
 
-def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int, preset: str = "tiny",
-            output_dir: str | Path = "runs/compare", overrides: Sequence[str] = ()) -> str:
+def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int, eval_every: int | None = None,
+            preset: str = "tiny", output_dir: str | Path = "runs/compare", overrides: Sequence[str] = (),
+            reference: str = "archer", slow: str = "ppo", workers: int = 1) -> str:
+    """Run (or reuse) every agent x seed and return the markdown report (also written to ``output_dir``)."""
     output_dir = Path(output_dir)
-    curves: dict[str, list[list[tuple[int, float]]]] = {}
-    finals: dict[str, list[tuple[float, float]]] = {}
+    runs = {(name, seed): _config(name, env, seed, preset, overrides, output_dir)
+            for name in agents for seed in seeds}
+    eval_every = eval_every or _default_eval_every([c.trajectories_per_iteration for c in runs.values()], trajectories)
+    runs = {key: _schedule(key[0], config, trajectories, eval_every) for key, config in runs.items()}
+    for seed in seeds:
+        _check_shared_start([runs[name, seed] for name in agents], seed)
+    starts = [(agents[0], seed, runs[agents[0], seed], output_dir) for seed in seeds]  # first: they build BC
+    trainings = [(name, seed, runs[name, seed], output_dir) for seed in seeds for name in agents]
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_share_threads,
+                                 initargs=(workers,)) as pool:
+            list(pool.map(_evaluate_start, *zip(*starts)))
+            list(pool.map(_train, *zip(*trainings)))
+    else:
+        for job in starts:
+            _evaluate_start(*job)
+        for job in trainings:
+            _train(*job)
+    result = _collect(agents, seeds, output_dir, trajectories, eval_every)
+    result["setup"] = {"env": runs[agents[0], seeds[0]].env, "preset": preset, "seeds": list(seeds),
+                       "trajectories": trajectories, "eval_every": eval_every, "overrides": list(overrides),
+                       "evaluation": _evaluation_settings(runs[agents[0], seeds[0]]),
+                       "greedy": {START: runs[agents[0], seeds[0]].eval_greedy,
+                                  **{name: runs[name, seeds[0]].eval_greedy for name in agents}}}
+    result.update(_statistics(result, reference, slow))
+    report = _report(result, reference, slow)
+    (output_dir / "compare.md").write_text(report + "\n")
+    (output_dir / "compare.json").write_text(json.dumps(result, indent=1))
+    _plot(result, output_dir / "compare.png")
+    return report
+
+
+def _config(name, env, seed, preset, overrides, output_dir):
+    """Agent ``name``'s config for ``seed``: its overrides (those it has, and ``name.key=value``)."""
     values = parse_overrides(overrides)
-    for name in agents:
-        known = set(get_agent(name).config_class.__dataclass_fields__)
-        own = {k: v for k, v in values.items() if k in known}
-        own.update({k.partition(".")[2]: v for k, v in values.items() if k.startswith(f"{name}.")})
-        for seed in seeds:
-            run_dir = output_dir / name / f"seed{seed}"
-            agent_class, config = resolve_config(name, env, preset, None,
-                                                 {**own, "seed": seed, "output_dir": str(run_dir)})
-            iterations = max(1, math.ceil(trajectories / max(1, config.trajectories_per_iteration)))
-            if not _finished(run_dir, iterations):
-                shutil.rmtree(run_dir, ignore_errors=True)
-                config = update(config, {"iterations": iterations, "eval_every": max(1, iterations // 8),
-                                         "save_every": 0})
-                agent = agent_class(config).learn()
-                if iterations % config.eval_every:  # the final policy is always evaluated
-                    RunLogger(run_dir, tensorboard=False).log({"iteration": iterations, **agent.evaluate()},
-                                                            step=agent.trajectories_total)
-            evals = [m for m in read_metrics(run_dir) if "eval/return_mean" in m]
-            curves.setdefault(name, []).append([(m["step"], m["eval/return_mean"]) for m in evals])
-            finals.setdefault(name, []).append((evals[-1]["eval/return_mean"], evals[-1]["eval/success_rate"]))
-    table = _table(finals, env, trajectories, seeds)
-    (output_dir / "compare.md").write_text(table + "\n")
-    _plot(curves, env, output_dir / "compare.png")
-    return table
+    known = set(get_agent(name).config_class.__dataclass_fields__)
+    own = {k: v for k, v in values.items() if k in known}
+    own.update({k.partition(".")[2]: v for k, v in values.items() if k.startswith(f"{name}.")})
+    return resolve_config(name, env, preset, None, {**own, "seed": seed,
+                                                    "output_dir": str(output_dir / name / f"seed{seed}")})[1]
 
 
-def _finished(run_dir: Path, iterations: int) -> bool:
-    """The run reached ``iterations`` and its last record holds an evaluation."""
+def _default_eval_every(per_iteration: list[int], trajectories: int) -> int:
+    """The largest common multiple of every agent's iteration that divides the budget into at least four
+    evaluations (or the least common one)."""
+    unit = math.lcm(*[max(1, n) for n in per_iteration])
+    fits = [m * unit for m in range(1, trajectories // unit + 1)
+            if trajectories % (m * unit) == 0 and trajectories // (m * unit) >= 4]
+    return max(fits) if fits else unit
+
+
+def _schedule(name, config, trajectories: int, eval_every: int):
+    """``config`` with the comparison's budget and evaluation schedule."""
+    per_iteration = max(1, config.trajectories_per_iteration)
+    if eval_every % per_iteration or trajectories % eval_every:
+        raise ValueError(f"evaluations every {eval_every} trajectories over {trajectories} need eval_every to divide "
+                         f"the budget and be a multiple of {name}'s {per_iteration} trajectories per iteration")
+    return update(config, {"iterations": math.ceil(trajectories / per_iteration),
+                           "eval_every": eval_every // per_iteration, "save_every": 0})
+
+
+def _evaluation_settings(config) -> dict[str, Any]:
+    """What every agent's evaluation must share: the tasks and episodes (decoding is each agent's own:
+    CHAI samples its candidates, and is told apart in the report)."""
+    return {key: getattr(config, key) for key in ("eval_split", "eval_episodes_per_task", "eval_tasks")}
+
+
+def _check_shared_start(configs: list, seed: int) -> None:
+    """Every agent of ``seed`` starts from the same actor and is evaluated the same way."""
+    from archer_agents.presets import TINY_MODEL
+    from archer_agents.pretrain import cache_key
+
+    def start(c) -> str:
+        return c.init_checkpoint or (f"tiny BC {cache_key(c)}" if c.actor == TINY_MODEL else c.actor)
+
+    for c in configs[1:]:
+        for what, ours, theirs in (("start", start(c), start(configs[0])),
+                                   ("evaluation", _evaluation_settings(c), _evaluation_settings(configs[0]))):
+            if ours != theirs:
+                raise ValueError(f"seed {seed}: the agents' {what}s differ ({ours} vs {theirs}); a comparison "
+                                 "needs one start and one evaluation per seed: override the keys for every agent")
+
+
+def _share_threads(workers: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+def _evaluate_start(name: str, seed: int, config, output_dir: Path) -> None:
+    """Evaluate seed ``seed``'s start (with agent ``name``, before it learns) unless done."""
+    path = output_dir / START / f"seed{seed}" / "evaluation.json"
+    if not path.exists():
+        evaluation = get_agent(name)(update(config, {"output_dir": str(path.parent)})).evaluate()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(evaluation, indent=1))
+
+
+def _train(name: str, seed: int, config, output_dir: Path) -> None:
+    """Train agent ``name`` with ``config`` unless that run is already finished in ``output_dir``."""
+    run_dir = output_dir / name / f"seed{seed}"
+    if _finished(run_dir, name, config):
+        return
+    shutil.rmtree(run_dir, ignore_errors=True)
+    agent = get_agent(name)(config).learn()
+    if config.iterations % config.eval_every:  # the final policy is always evaluated
+        RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
+                                                step=agent.trajectories_total)
+
+
+def _finished(run_dir: Path, name: str, config) -> bool:
+    """The run with this config reached its last iteration and its last record holds an evaluation."""
     metrics = read_metrics(run_dir)
-    return bool(metrics) and metrics[-1].get("iteration") == iterations and "eval/return_mean" in metrics[-1]
+    return (bool(metrics) and metrics[-1].get("iteration") == config.iterations and "eval/return_mean" in metrics[-1]
+            and not config_differences(run_dir, name, config))
 
 
-def _table(finals: dict[str, list[tuple[float, float]]], env: str, trajectories: int, seeds: Sequence[int]) -> str:
-    lines = [f"{env}, {trajectories} trajectories per run, seeds {list(seeds)}", "",
-             "| agent | eval return (mean ± std) | eval success |", "|---|---|---|"]
-    for name, results in finals.items():
-        returns, successes = np.array([r for r, _ in results]), np.array([s for _, s in results])
-        lines.append(f"| {name} | {returns.mean():.2f} ± {returns.std():.2f} | {successes.mean():.2f} |")
+def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int) -> dict[str, Any]:
+    """Every run's evaluations on the shared grid ``0, eval_every, ..., trajectories``."""
+    steps = list(range(0, trajectories + 1, eval_every))
+    start = {seed: json.loads((output_dir / START / f"seed{seed}" / "evaluation.json").read_text()) for seed in seeds}
+    curves: dict[str, list[list[float]]] = {START: [[start[s]["eval/return_mean"]] * len(steps) for s in seeds]}
+    success: dict[str, list[float]] = {START: [start[s]["eval/success_rate"] for s in seeds]}
+    for name in agents:
+        for seed in seeds:
+            evals = {m["step"]: m for m in read_metrics(output_dir / name / f"seed{seed}") if "eval/return_mean" in m}
+            curves.setdefault(name, []).append([start[seed]["eval/return_mean"]] +
+                                               [evals[s]["eval/return_mean"] for s in steps[1:]])
+            success.setdefault(name, []).append(evals[steps[-1]]["eval/success_rate"])
+    return {"steps": steps, "curves": curves, "final_success": success}
+
+
+def _statistics(result: dict[str, Any], reference: str, slow: str) -> dict[str, Any]:
+    from archer_agents import comparison_stats as stats
+
+    curves = {name: np.array(runs, dtype=float) for name, runs in result["curves"].items()}
+    finals = {name: runs[:, -1:] for name, runs in curves.items()}  # (runs, 1 env)
+    out: dict[str, Any] = {"final": stats.final_estimates(finals),
+                           "curve_iqm": stats.curve_estimates({n: c[:, None, :] for n, c in curves.items()})}
+    if reference in curves:
+        out["improvement_probability"] = stats.improvement_probabilities(finals, reference)
+        if slow in curves and slow != reference:
+            out["sample_efficiency"] = {"slow": slow, "fast": reference, **stats.sample_efficiency(
+                np.array(result["steps"]), curves[slow], curves[reference])}
+    return out
+
+
+def _report(result: dict[str, Any], reference: str, slow: str) -> str:
+    setup = result["setup"]
+    ci = "[{:.2f}, {:.2f}]".format
+    evaluation = setup["evaluation"]
+    tasks = f"the first {evaluation['eval_tasks']} tasks" if evaluation["eval_tasks"] else "every task"
+    lines = [f"{setup['env']}, {setup['trajectories']} trajectories per run, seeds {setup['seeds']}; evaluated every "
+             f"{setup['eval_every']} trajectories on {tasks} of the {evaluation['eval_split']} split, "
+             f"{evaluation['eval_episodes_per_task']} episode(s) per task", "",
+             "| agent | final return IQM [95% CI] | mean [95% CI] | final success (mean) | "
+             f"P({reference} > agent) [95% CI] | decoding |", "|---|---|---|---|---|---|"]
+    for name, est in result["final"].items():
+        p = result.get("improvement_probability", {}).get(name)
+        improvement = "" if p is None else f"{p['p']:.2f} {ci(*p['ci95'])}"
+        lines.append(f"| {name} | {est['iqm']:.2f} {ci(*est['iqm_ci95'])} | {est['mean']:.2f} {ci(*est['mean_ci95'])} | "
+                     f"{np.mean(result['final_success'][name]):.2f} | {improvement} | "
+                     f"{'greedy' if setup['greedy'][name] else 'sampled'} |")
+    efficiency = result.get("sample_efficiency")
+    if efficiency:
+        def show(t):
+            return "never" if t is None else f"{t:.0f}"
+
+        ratio = ("undefined" if efficiency["ratio"] is None else f"{efficiency['ratio']:.2f}" +
+                 (f" {ci(*efficiency['ratio_ci95'])}" if efficiency["ratio_ci95"] else ""))
+        lines += ["", f"Sample efficiency: {slow}'s final mean return is {efficiency['threshold']:.2f}; trajectories "
+                  f"to reach it: {slow} {show(efficiency['slow_trajectories'])}, {reference} "
+                  f"{show(efficiency['fast_trajectories'])}; ratio {slow} : {reference} {ratio} (defined in "
+                  f"{efficiency['defined_fraction']:.0%} of bootstrap samples)."]
     return "\n".join(lines)
 
 
-def _plot(curves: dict[str, list[list[tuple[int, float]]]], env: str, path: Path) -> None:
+def _plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(7, 4.5))
-    for name, runs in curves.items():
-        length = min(len(r) for r in runs)
-        if length == 0:
-            continue
-        xs = np.array([p[0] for p in runs[0][:length]])
-        ys = np.array([[p[1] for p in r[:length]] for r in runs])
-        axis.plot(xs, ys.mean(0), label=name)
-        axis.fill_between(xs, ys.min(0), ys.max(0), alpha=0.2)
-    axis.set_xlabel("environment trajectories")
-    axis.set_ylabel("evaluation return")
-    axis.set_title(env)
-    axis.legend()
+    figure, (curves, finals) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    steps = result["steps"]
+    for name, band in result["curve_iqm"].items():
+        line, = curves.plot(steps, band["iqm"], label=name, linestyle="--" if name == START else "-")
+        curves.fill_between(steps, band["ci_low"], band["ci_high"], alpha=0.15, color=line.get_color())
+    curves.set_xlabel("environment trajectories")
+    curves.set_ylabel("evaluation return (IQM over seeds, 95% CI)")
+    curves.set_title(result["setup"]["env"])
+    curves.legend(fontsize=8)
+    names = list(result["final"])
+    iqm = np.array([result["final"][n]["iqm"] for n in names])
+    low, high = (np.array([result["final"][n]["iqm_ci95"][i] for n in names]) for i in (0, 1))
+    finals.errorbar(iqm, range(len(names)), xerr=[iqm - low, high - iqm], fmt="o", capsize=3)
+    finals.set_yticks(range(len(names)), names)
+    finals.set_xlabel("final return, IQM with 95% stratified bootstrap CI")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

@@ -33,7 +33,8 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ARCHER_AGENTS_CACHE", "~/.cache/archer_agents")).expanduser()
 
 
-def _key(config: AgentConfig) -> str:
+def cache_key(config: AgentConfig) -> str:
+    """What identifies the BC start ``config`` gets: agents whose keys are equal start from the same actor."""
     fields = {"version": CACHE_VERSION, "env": resolve_env_id(config.env), "env_kwargs": config.env_kwargs,
               "seed": config.seed, "bc_dataset": config.bc_dataset, "bc_episodes": config.bc_episodes, "bc_style": config.bc_style,
               "bc_steps": config.bc_steps, "bc_lr": config.bc_lr, "max_prompt_tokens": config.max_prompt_tokens}
@@ -42,7 +43,7 @@ def _key(config: AgentConfig) -> str:
 
 def pretrained_tiny_actor(config: AgentConfig, accelerator) -> Path:
     """Directory of the cached BC-pretrained tiny actor for ``config`` (built if missing)."""
-    path = cache_dir() / f"tiny-bc-{_key(config)}"
+    path = cache_dir() / f"tiny-bc-{cache_key(config)}"
     with accelerator.main_process_first():
         if accelerator.is_main_process:
             _remove_abandoned_builds()

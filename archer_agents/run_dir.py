@@ -56,6 +56,18 @@ def check_run_dir(output_dir: str | Path, agent_name: str, config: Any, *, conti
                                 f"and this agent does not resume it. {advice}")
 
 
+def config_differences(output_dir: str | Path, agent_name: str, config: Any) -> list[str]:
+    """How the run recorded in ``output_dir`` differs from one of ``agent_name`` with ``config``
+    (empty: the same run; a directory holding no record differs)."""
+    record = Path(output_dir) / RUN_FILE
+    if not record.exists():
+        return [f"{record} is missing"]
+    theirs = json.loads(record.read_text())
+    if theirs["agent"] != agent_name:
+        return [f"agent: {theirs['agent']!r} there, {agent_name!r} here"]
+    return _differences(theirs["config"], _plain(config))
+
+
 def claim_run_dir(output_dir: str | Path, agent_name: str, config: Any) -> None:
     """Record in ``output_dir`` that the run of ``agent_name`` with ``config`` writes there."""
     output_dir = Path(output_dir)

@@ -172,9 +172,17 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     overrides = ["trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20", "bc_steps=5", "critic_steps=1",
                  "actor_steps=1", "warmup_iterations=0", "batch_size=4", "micro_batch_size=4",
                  "tensorboard=false", "max_new_tokens=8", "k=2", "ppo_states=4", "eval_episodes_per_task=1"]
-    kwargs = dict(seeds=[0, 1], trajectories=8, output_dir=tmp_path / "cmp", overrides=overrides)
+    kwargs = dict(seeds=[0, 1], trajectories=8, output_dir=tmp_path / "cmp", overrides=overrides,
+                  reference="filtered_bc", slow="chai", workers=2)
     table = compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
-    assert "| filtered_bc |" in table and "| chai |" in table
+    assert "| bc_start |" in table and "| filtered_bc |" in table and "| chai |" in table
+    assert "P(filtered_bc > agent)" in table and "ratio chai : filtered_bc" in table
+    result = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    assert result["steps"] == [0, 4, 8] and len(result["curves"]["chai"]) == 2
+    start = json.loads((tmp_path / "cmp" / "bc_start" / "seed1" / "evaluation.json").read_text())
+    assert result["curves"]["chai"][1][0] == result["curves"]["filtered_bc"][1][0] == start["eval/return_mean"]
+    assert set(result["improvement_probability"]) == {"bc_start", "chai"}
+    assert result["setup"]["greedy"] == {"bc_start": False, "filtered_bc": False, "chai": False}
     assert (tmp_path / "cmp" / "compare.png").stat().st_size > 1000
     metrics = tmp_path / "cmp" / "chai" / "seed1" / "metrics.jsonl"
     before = metrics.stat().st_mtime_ns
@@ -184,7 +192,18 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
     assert metrics.stat().st_mtime_ns != before  # chai's runs differ now: rerun, with 1 iteration of 8
     assert [json.loads(l)["iteration"] for l in metrics.read_text().splitlines()] == [1]
-    assert (tmp_path / "cmp" / "filtered_bc" / "seed1" / "metrics.jsonl").stat().st_mtime_ns < before
+    fbc = tmp_path / "cmp" / "filtered_bc" / "seed1"
+    assert json.loads((fbc / "run.json").read_text())["config"]["trajectories_per_iteration"] == 4
+    before = (fbc / "metrics.jsonl").stat().st_mtime_ns
+    compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
+    assert (fbc / "metrics.jsonl").stat().st_mtime_ns == before
+    kwargs["overrides"] = [*overrides, "chai.trajectories_per_iteration=8", "filtered_bc.actor_lr=3e-4"]
+    compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
+    assert (fbc / "metrics.jsonl").stat().st_mtime_ns > before  # the same budget, another config: not reused
+    with pytest.raises(ValueError, match="seed 0: the agents' starts differ"):
+        compare(["filtered_bc", "chai"], "20q_subset", **{**kwargs, "overrides": [*overrides, "chai.bc_steps=6"]})
+    with pytest.raises(ValueError, match="multiple of filtered_bc's 4 trajectories per iteration"):
+        compare(["filtered_bc", "chai"], "20q_subset", **{**kwargs, "eval_every": 2})
 
 
 def test_the_before_after_verdict_follows_the_confidence_intervals():

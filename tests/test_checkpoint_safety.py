@@ -107,7 +107,7 @@ def test_stale_bc_cache_builds_are_removed_and_live_ones_kept(tmp_path, monkeypa
 
     monkeypatch.setenv("ARCHER_AGENTS_CACHE", str(tmp_path))
     config = AgentConfig(bc_dataset="games.jsonl")
-    published = pretrain.cache_dir() / f"tiny-bc-{pretrain._key(config)}"
+    published = pretrain.cache_dir() / f"tiny-bc-{pretrain.cache_key(config)}"
     (published / "actor").mkdir(parents=True)
     (published / "actor" / "config.json").write_text("{}")  # cached: nothing is built
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
