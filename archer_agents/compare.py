@@ -47,12 +47,8 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
             reference: str = "archer", slow: str = "ppo", workers: int = 1) -> str:
     """Run (or reuse) every agent x seed and return the markdown report (also written to ``output_dir``)."""
     output_dir = Path(output_dir)
-    runs = {(name, seed): _config(name, env, seed, preset, overrides, output_dir)
-            for name in agents for seed in seeds}
-    eval_every = eval_every or _default_eval_every([c.trajectories_per_iteration for c in runs.values()], trajectories)
-    runs = {key: _schedule(key[0], config, trajectories, eval_every) for key, config in runs.items()}
-    for seed in seeds:
-        _check_shared_start([runs[name, seed] for name in agents], seed)
+    runs, eval_every = comparison_configs(agents, env, seeds=seeds, trajectories=trajectories, eval_every=eval_every,
+                                          preset=preset, output_dir=output_dir, overrides=overrides)
     starts = [(agents[0], seed, runs[agents[0], seed], output_dir) for seed in seeds]  # first: they build BC
     trainings = [(name, seed, runs[name, seed], output_dir) for seed in seeds for name in agents]
     if workers > 1:
@@ -77,6 +73,20 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
     (output_dir / "compare.json").write_text(json.dumps(result, indent=1))
     _plot(result, output_dir / "compare.png")
     return report
+
+
+def comparison_configs(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int,
+                       eval_every: int | None = None, preset: str = "tiny", output_dir: str | Path = "runs/compare",
+                       overrides: Sequence[str] = ()) -> tuple[dict[tuple[str, int], Any], int]:
+    """Every run's config, keyed by (agent, seed), and the trajectories between evaluations; raises
+    when the agents of a seed would not share their start and evaluation, or the schedule does not fit."""
+    runs = {(name, seed): _config(name, env, seed, preset, overrides, Path(output_dir))
+            for name in agents for seed in seeds}
+    eval_every = eval_every or _default_eval_every([c.trajectories_per_iteration for c in runs.values()], trajectories)
+    runs = {key: _schedule(key[0], config, trajectories, eval_every) for key, config in runs.items()}
+    for seed in seeds:
+        _check_shared_start([runs[name, seed] for name in agents], seed)
+    return runs, eval_every
 
 
 def _config(name, env, seed, preset, overrides, output_dir):

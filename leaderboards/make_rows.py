@@ -2,12 +2,15 @@
 
     python leaderboards/make_rows.py reference               # random and scripted, every env
     python leaderboards/make_rows.py llm --model FILE.gguf   # SmolLM2-135M-Instruct zero-shot, question games
-    python leaderboards/make_rows.py agents                  # BC and the five RL agents (tiny preset), question games
+    python leaderboards/make_rows.py agents                  # BC and the RL agents (tiny preset), question games
+    python leaderboards/make_rows.py agents --from-comparison runs/zoo_comparison/20q --envs 20q [--seed 0]
 
 Each row is an evaluation on the env's ``test`` split, written with its ``metadata.yaml`` to
 ``leaderboards/submissions/<env>/<date>_<name>/`` (episode logs gzipped). Finished rows are kept,
 so an interrupted run continues where it stopped; ``--force`` makes them again (e.g. after the
-algorithm fixes). Agents are trained first with ``archer-agents train`` under ``runs/leaderboard``.
+algorithm fixes). Agents are trained first with ``archer-agents train`` under ``runs/leaderboard``,
+or taken from one seed of a finished comparison (``benchmarks/zoo_comparison.py``): each agent's
+final checkpoint of that seed, its budget and learning curve.
 Detective needs its game file: ``--rom PATH`` (or ``$ARCHER_DETECTIVE_ROM``).
 """
 
@@ -42,9 +45,10 @@ SCRIPTED = {
     "archer/Detective-v0": ("scripted:walkthrough",),
 }
 """The scripted reference rows of each env (the question games: ``scripted:expert``)."""
-AGENTS = ("bc", "archer", "archer_ppo", "filtered_bc", "chai", "ppo")
+AGENTS = ("bc", "archer", "archer_ppo", "filtered_bc", "chai", "ppo", "grpo", "rloo", "gigpo")
 ALGORITHMS = {"bc": "behaviour cloning", "archer": "ArCHer", "archer_ppo": "ArCHer (PPO low level)",
-              "filtered_bc": "online filtered BC", "chai": "CHAI", "ppo": "token-level PPO"}
+              "filtered_bc": "online filtered BC", "chai": "CHAI", "ppo": "token-level PPO",
+              "grpo": "multi-turn GRPO", "rloo": "multi-turn RLOO", "gigpo": "GiGPO"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help="the rows' date (YYYY-MM-DD)")
     parser.add_argument("--workers", type=int, default=16, help="episodes played in parallel")
     parser.add_argument("--force", action="store_true", help="make finished rows again")
+    parser.add_argument("--from-comparison", type=Path,
+                        help="agents: take each agent's run of --seed from this comparison's output folder "
+                             "(archer-agents compare / benchmarks/zoo_comparison.py) instead of training it")
+    parser.add_argument("--seed", type=int, default=0, help="agents --from-comparison: whose runs (default: 0)")
     args = parser.parse_args(argv)
     import archer_gym
 
@@ -84,9 +92,10 @@ def _rows(args: argparse.Namespace, env_id: str) -> list[dict[str, Any]]:
         return [{"name": "smollm2-135m-instruct-zero-shot", "agent": f"hf:{args.model}",
                  "algorithm": "zero-shot prompting (greedy)", "base_model": "HuggingFaceTB/SmolLM2-135M-Instruct",
                  "sample_budget": None, **common, "model_size": "135M"}]
+    agents = AGENTS if args.from_comparison is None else [a for a in AGENTS if (args.from_comparison / a).is_dir()]
     return [{"name": f"{agent}-tiny", "agent": agent, "algorithm": ALGORITHMS[agent],
              "base_model": "tiny GPT-2 (2 layers, width 128), BC on scripted games", **common,
-             "model_size": "0.5M"} for agent in AGENTS]
+             "model_size": "0.5M"} for agent in agents]
 
 
 def _make(row: dict[str, Any], env_id: str, args: argparse.Namespace) -> None:
@@ -98,7 +107,8 @@ def _make(row: dict[str, Any], env_id: str, args: argparse.Namespace) -> None:
         shutil.rmtree(out, ignore_errors=True)
     agent = row.pop("agent")
     if args.rows == "agents":
-        agent, row["sample_budget"], curve = _train(agent, env_id)
+        run_dir = _train(agent, env_id) if args.from_comparison is None else args.from_comparison / agent / f"seed{args.seed}"
+        agent, row["sample_budget"], row["training_compute"], curve = _trained(run_dir, agent, env_id)
     command = [sys.executable, "-m", "archer_agents.cli", "evaluate", "--agent", str(agent), "--env", env_id,
                "--split", "test", "--out", str(out), "--resume", "--workers", str(args.workers)]
     print(" ".join(command), flush=True)
@@ -116,16 +126,27 @@ def _make(row: dict[str, Any], env_id: str, args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
-def _train(agent: str, env_id: str) -> tuple[Path, int, Path | None]:
+def _train(agent: str, env_id: str) -> Path:
     """Train ``agent`` with the tiny preset, evaluating every 10 iterations for the learning curve;
-    return its run directory, its budget in env trajectories and the curve."""
+    return its run directory."""
     run_dir = RUNS / agent / env_id.split("/")[-1]
     if not (run_dir / "checkpoints" / "latest").exists():
         subprocess.run([sys.executable, "-m", "archer_agents.cli", "train", "--agent", agent, "--env", env_id,
                         f"output_dir={run_dir}", "tensorboard=false", "eval_every=10"], check=True)
-    checkpoint = run_dir / "checkpoints" / (run_dir / "checkpoints" / "latest").read_text().strip()
-    budget = json.loads((checkpoint / "agent.json").read_text())["trajectories_total"]
-    return run_dir, budget, _curve(run_dir, agent, env_id)
+    return run_dir
+
+
+def _trained(run_dir: Path, agent: str, env_id: str) -> tuple[Path, int, str, Path | None]:
+    """A finished run's directory, budget in env trajectories, training time and learning curve."""
+    from archer_agents.logger import read_metrics
+
+    latest = run_dir / "checkpoints" / "latest"
+    if not latest.exists():
+        raise SystemExit(f"{run_dir} holds no finished run of {agent} (no checkpoints/latest)")
+    budget = json.loads((run_dir / "checkpoints" / latest.read_text().strip() / "agent.json").read_text())["trajectories_total"]
+    seconds = sum(m.get("time/collect_s", 0) + m.get("time/train_s", 0) for m in read_metrics(run_dir))
+    compute = f"{seconds / 60:.0f} CPU-minutes of training (evaluations and BC pretraining not counted)"
+    return run_dir, budget, compute, _curve(run_dir, agent, env_id)
 
 
 def _curve(run_dir: Path, agent: str, env_id: str) -> Path | None:

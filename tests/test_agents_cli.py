@@ -6,8 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from archer_agents import AGENT_NAMES, get_agent
 from archer_agents.cli import build_parser, main
@@ -200,6 +202,22 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     kwargs["overrides"] = [*overrides, "chai.trajectories_per_iteration=8", "filtered_bc.actor_lr=3e-4"]
     compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
     assert (fbc / "metrics.jsonl").stat().st_mtime_ns > before  # the same budget, another config: not reused
+    # the leaderboard's agent rows from one seed of the comparison: its final checkpoints, budget and curves
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_rows", Path(__file__).resolve().parents[1] / "leaderboards" / "make_rows.py")
+    make_rows = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_rows)
+    monkeypatch.setattr(make_rows, "SUBMISSIONS", tmp_path / "submissions")
+    assert make_rows.main(["agents", "--from-comparison", str(tmp_path / "cmp"), "--seed", "1", "--envs", "20q_subset",
+                           "--date", "2026-12-07", "--workers", "2"]) == 0
+    rows = sorted((tmp_path / "submissions" / "TwentyQuestionsSubset-v0").iterdir())
+    assert [r.name for r in rows] == ["2026-12-07_chai-tiny", "2026-12-07_filtered_bc-tiny"]
+    metadata = yaml.safe_load((rows[1] / "metadata.yaml").read_text())
+    assert metadata["sample_budget"] == 8 and "CPU-minutes of training" in metadata["training_compute"]
+    from archer_gym.leaderboard.validate import validate_submission
+
+    assert validate_submission(rows[1]).ok
     with pytest.raises(ValueError, match="seed 0: the agents' starts differ"):
         compare(["filtered_bc", "chai"], "20q_subset", **{**kwargs, "overrides": [*overrides, "chai.bc_steps=6"]})
     with pytest.raises(ValueError, match="multiple of filtered_bc's 4 trajectories per iteration"):
