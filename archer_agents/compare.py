@@ -5,7 +5,7 @@ seed; checked) and trains until it has collected ``trajectories`` env trajectori
 evaluated at the same trajectory counts (every ``eval_every`` trajectories, which must be a multiple
 of each agent's trajectories per iteration) with the unbiased test-split evaluation; the start is
 evaluated once per seed and is the ``bc_start`` row (the policy before any RL) and every curve's first
-point. Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one agent
+point (but for an agent that decodes otherwise, CHAI, whose untrained self is evaluated instead). Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one agent
 only (e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per update,
 and the budget in trajectories stays the same).
 
@@ -40,6 +40,9 @@ from archer_agents.run_dir import config_differences
 
 START = "bc_start"
 """The row of the shared start: the BC policy every agent of a seed begins from."""
+OWN_START_FILE = "start_evaluation.json"
+"""In the run directory of an agent that decodes otherwise than the shared start's evaluation: its
+untrained self's evaluation (its curve's first point)."""
 
 
 def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int, eval_every: int | None = None,
@@ -50,7 +53,9 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
     runs, eval_every = comparison_configs(agents, env, seeds=seeds, trajectories=trajectories, eval_every=eval_every,
                                           preset=preset, output_dir=output_dir, overrides=overrides)
     starts = [(agents[0], seed, runs[agents[0], seed], output_dir) for seed in seeds]  # first: they build BC
-    trainings = [(name, seed, runs[name, seed], output_dir) for seed in seeds for name in agents]
+    start_greedy = runs[agents[0], seeds[0]].eval_greedy
+    trainings = [(name, seed, runs[name, seed], output_dir, runs[name, seed].eval_greedy != start_greedy)
+                 for seed in seeds for name in agents]
     if workers > 1:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_share_threads,
                                  initargs=(workers,)) as pool:
@@ -155,16 +160,20 @@ def _evaluate_start(name: str, seed: int, config, output_dir: Path) -> None:
         path.write_text(json.dumps(evaluation, indent=1))
 
 
-def _train(name: str, seed: int, config, output_dir: Path) -> None:
-    """Train agent ``name`` with ``config`` unless that run is already finished in ``output_dir``."""
+def _train(name: str, seed: int, config, output_dir: Path, own_start: bool = False) -> None:
+    """Train agent ``name`` with ``config`` unless that run is already finished in ``output_dir``.
+    ``own_start``: the agent decodes otherwise than the shared start's evaluation (CHAI samples and
+    chooses with its critic), so its untrained self is evaluated too, as its curve's first point."""
     run_dir = output_dir / name / f"seed{seed}"
-    if _finished(run_dir, name, config):
-        return
-    shutil.rmtree(run_dir, ignore_errors=True)
-    agent = get_agent(name)(config).learn()
-    if config.iterations % config.eval_every:  # the final policy is always evaluated
-        RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
-                                                step=agent.trajectories_total)
+    if not _finished(run_dir, name, config):
+        shutil.rmtree(run_dir, ignore_errors=True)
+        agent = get_agent(name)(config).learn()
+        if config.iterations % config.eval_every:  # the final policy is always evaluated
+            RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
+                                                    step=agent.trajectories_total)
+    if own_start and not (run_dir / OWN_START_FILE).exists():
+        evaluation = get_agent(name)(config).evaluate()  # a fresh agent: the same start and seed
+        (run_dir / OWN_START_FILE).write_text(json.dumps(evaluation, indent=1))
 
 
 def _finished(run_dir: Path, name: str, config) -> bool:
@@ -175,18 +184,26 @@ def _finished(run_dir: Path, name: str, config) -> bool:
 
 
 def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int) -> dict[str, Any]:
-    """Every run's evaluations on the shared grid ``0, eval_every, ..., trajectories``."""
+    """Every run's evaluations on the shared grid ``0, eval_every, ..., trajectories``. An iteration
+    keeps every episode that ends on the step that fills its quota, so a run has learned from a few
+    more trajectories than the grid says: those counts are kept too (``trajectories_at``)."""
     steps = list(range(0, trajectories + 1, eval_every))
     start = {seed: json.loads((output_dir / START / f"seed{seed}" / "evaluation.json").read_text()) for seed in seeds}
     curves: dict[str, list[list[float]]] = {START: [[start[s]["eval/return_mean"]] * len(steps) for s in seeds]}
     success: dict[str, list[float]] = {START: [start[s]["eval/success_rate"] for s in seeds]}
+    actual: dict[str, list[list[int]]] = {START: [[0] * len(steps) for _ in seeds]}
     for name in agents:
         for seed in seeds:
-            evals = {m["step"]: m for m in read_metrics(output_dir / name / f"seed{seed}") if "eval/return_mean" in m}
-            curves.setdefault(name, []).append([start[seed]["eval/return_mean"]] +
-                                               [evals[s]["eval/return_mean"] for s in steps[1:]])
-            success.setdefault(name, []).append(evals[steps[-1]]["eval/success_rate"])
-    return {"steps": steps, "curves": curves, "final_success": success}
+            evals = [m for m in read_metrics(output_dir / name / f"seed{seed}") if "eval/return_mean" in m]
+            if len(evals) != len(steps) - 1:
+                raise RuntimeError(f"{output_dir / name / f'seed{seed}'} holds {len(evals)} evaluations, not "
+                                   f"{len(steps) - 1}: delete it and run the comparison again")
+            own = output_dir / name / f"seed{seed}" / OWN_START_FILE
+            first = json.loads(own.read_text()) if own.exists() else start[seed]
+            curves.setdefault(name, []).append([first["eval/return_mean"]] + [m["eval/return_mean"] for m in evals])
+            success.setdefault(name, []).append(evals[-1]["eval/success_rate"])
+            actual.setdefault(name, []).append([0] + [m["step"] for m in evals])
+    return {"steps": steps, "curves": curves, "final_success": success, "trajectories_at": actual}
 
 
 def _statistics(result: dict[str, Any], reference: str, slow: str) -> dict[str, Any]:
@@ -209,9 +226,12 @@ def _report(result: dict[str, Any], reference: str, slow: str) -> str:
     ci = "[{:.2f}, {:.2f}]".format
     evaluation = setup["evaluation"]
     tasks = f"the first {evaluation['eval_tasks']} tasks" if evaluation["eval_tasks"] else "every task"
+    finals = [run[-1] for name, runs in result["trajectories_at"].items() if name != START for run in runs]
+    low, high = min(finals), max(finals)
     lines = [f"{setup['env']}, {setup['trajectories']} trajectories per run, seeds {setup['seeds']}; evaluated every "
              f"{setup['eval_every']} trajectories on {tasks} of the {evaluation['eval_split']} split, "
-             f"{evaluation['eval_episodes_per_task']} episode(s) per task", "",
+             f"{evaluation['eval_episodes_per_task']} episode(s) per task (runs learned from {low}-{high} trajectories: "
+             "an iteration keeps every episode that ends on the step that fills its quota)", "",
              "| agent | final return IQM [95% CI] | mean [95% CI] | final success (mean) | "
              f"P({reference} > agent) [95% CI] | decoding |", "|---|---|---|---|---|---|"]
     for name, est in result["final"].items():

@@ -174,6 +174,7 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     overrides = ["trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20", "bc_steps=5", "critic_steps=1",
                  "actor_steps=1", "warmup_iterations=0", "batch_size=4", "micro_batch_size=4",
                  "tensorboard=false", "max_new_tokens=8", "k=2", "ppo_states=4", "eval_episodes_per_task=1"]
+    overrides.append("filtered_bc.eval_greedy=true")  # the start is scored greedily, CHAI samples its own
     kwargs = dict(seeds=[0, 1], trajectories=8, output_dir=tmp_path / "cmp", overrides=overrides,
                   reference="filtered_bc", slow="chai", workers=2)
     table = compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
@@ -181,10 +182,13 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     assert "P(filtered_bc > agent)" in table and "ratio chai : filtered_bc" in table
     result = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     assert result["steps"] == [0, 4, 8] and len(result["curves"]["chai"]) == 2
+    assert all(run[0] == 0 and run[-1] >= 8 for run in result["trajectories_at"]["chai"])
     start = json.loads((tmp_path / "cmp" / "bc_start" / "seed1" / "evaluation.json").read_text())
-    assert result["curves"]["chai"][1][0] == result["curves"]["filtered_bc"][1][0] == start["eval/return_mean"]
+    assert result["curves"]["filtered_bc"][1][0] == start["eval/return_mean"]
+    chai_start = json.loads((tmp_path / "cmp" / "chai" / "seed1" / "start_evaluation.json").read_text())
+    assert result["curves"]["chai"][1][0] == chai_start["eval/return_mean"]
     assert set(result["improvement_probability"]) == {"bc_start", "chai"}
-    assert result["setup"]["greedy"] == {"bc_start": False, "filtered_bc": False, "chai": False}
+    assert result["setup"]["greedy"] == {"bc_start": True, "filtered_bc": True, "chai": False}
     assert (tmp_path / "cmp" / "compare.png").stat().st_size > 1000
     metrics = tmp_path / "cmp" / "chai" / "seed1" / "metrics.jsonl"
     before = metrics.stat().st_mtime_ns
