@@ -192,9 +192,11 @@ def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int
     curves: dict[str, list[list[float]]] = {START: [[start[s]["eval/return_mean"]] * len(steps) for s in seeds]}
     success: dict[str, list[float]] = {START: [start[s]["eval/success_rate"] for s in seeds]}
     actual: dict[str, list[list[int]]] = {START: [[0] * len(steps) for _ in seeds]}
+    cost: dict[str, list[float]] = {}
     for name in agents:
         for seed in seeds:
-            evals = [m for m in read_metrics(output_dir / name / f"seed{seed}") if "eval/return_mean" in m]
+            metrics = read_metrics(output_dir / name / f"seed{seed}")
+            evals = [m for m in metrics if "eval/return_mean" in m]
             if len(evals) != len(steps) - 1:
                 raise RuntimeError(f"{output_dir / name / f'seed{seed}'} holds {len(evals)} evaluations, not "
                                    f"{len(steps) - 1}: delete it and run the comparison again")
@@ -203,7 +205,10 @@ def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int
             curves.setdefault(name, []).append([first["eval/return_mean"]] + [m["eval/return_mean"] for m in evals])
             success.setdefault(name, []).append(evals[-1]["eval/success_rate"])
             actual.setdefault(name, []).append([0] + [m["step"] for m in evals])
-    return {"steps": steps, "curves": curves, "final_success": success, "trajectories_at": actual}
+            seconds = sum(m["time/collect_s"] + m["time/train_s"] for m in metrics if "time/train_s" in m)
+            cost.setdefault(name, []).append(seconds / max(1, metrics[-1]["step"]))
+    return {"steps": steps, "curves": curves, "final_success": success, "trajectories_at": actual,
+            "seconds_per_trajectory": cost}
 
 
 def _statistics(result: dict[str, Any], reference: str, slow: str) -> dict[str, Any]:
@@ -233,13 +238,17 @@ def _report(result: dict[str, Any], reference: str, slow: str) -> str:
              f"{evaluation['eval_episodes_per_task']} episode(s) per task (runs learned from {low}-{high} trajectories: "
              "an iteration keeps every episode that ends on the step that fills its quota)", "",
              "| agent | final return IQM [95% CI] | mean [95% CI] | final success (mean) | "
-             f"P({reference} > agent) [95% CI] | decoding |", "|---|---|---|---|---|---|"]
+             f"P({reference} > agent) [95% CI] | decoding | training s per trajectory |", "|---|---|---|---|---|---|---|"]
+    def cost(name: str) -> str:  # rollout plus update, evaluations not counted; mean over seeds
+        seconds = result["seconds_per_trajectory"].get(name)
+        return "" if seconds is None else f"{np.mean(seconds):.2f}"
+
     for name, est in result["final"].items():
         p = result.get("improvement_probability", {}).get(name)
         improvement = "" if p is None else f"{p['p']:.2f} {ci(*p['ci95'])}"
         lines.append(f"| {name} | {est['iqm']:.2f} {ci(*est['iqm_ci95'])} | {est['mean']:.2f} {ci(*est['mean_ci95'])} | "
                      f"{np.mean(result['final_success'][name]):.2f} | {improvement} | "
-                     f"{'greedy' if setup['greedy'][name] else 'sampled'} |")
+                     f"{'greedy' if setup['greedy'][name] else 'sampled'} | {cost(name)} |")
     efficiency = result.get("sample_efficiency")
     if efficiency:
         def show(t):
