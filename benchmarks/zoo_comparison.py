@@ -14,7 +14,7 @@ stopped (finished runs are reused).
 
 Two scales (``SCALES``); the settings there are the whole tuning budget, the same for every agent:
 
-- ``cpu`` (about 1.5 hours for 20Q on a 2-core laptop CPU): the tiny preset (2-layer models; each
+- ``cpu`` (about 2 h 20 min for 20Q on a 2-core laptop CPU, the five BC starts included): the tiny preset (2-layer models; each
   seed's own BC start, built once and cached), 640 trajectories per run, one actor learning rate for
   every agent (1e-4: the paper's 1e-5 is for a pretrained GPT-2 and barely moves a 2-layer model in
   a few dozen updates), PPO's batch of 128 (four times the others'; its 1,024 would leave one
