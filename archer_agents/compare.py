@@ -21,6 +21,7 @@ with the same config is reused, so an interrupted comparison continues where it 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -28,7 +29,7 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -40,6 +41,7 @@ from archer_agents.run_dir import config_differences
 
 START = "bc_start"
 """The row of the shared start: the BC policy every agent of a seed begins from."""
+START_FILE = "evaluation.json"
 OWN_START_FILE = "start_evaluation.json"
 """In the run directory of an agent that decodes otherwise than the shared start's evaluation: its
 untrained self's evaluation (its curve's first point)."""
@@ -129,16 +131,19 @@ def _evaluation_settings(config) -> dict[str, Any]:
     return {key: getattr(config, key) for key in ("eval_split", "eval_episodes_per_task", "eval_tasks")}
 
 
-def _check_shared_start(configs: list, seed: int) -> None:
-    """Every agent of ``seed`` starts from the same actor and is evaluated the same way."""
+def _start(config) -> str:
+    """What an agent with ``config`` starts from: its init checkpoint, the tiny preset's cached BC start,
+    or the model it loads."""
     from archer_agents.presets import TINY_MODEL
     from archer_agents.pretrain import cache_key
 
-    def start(c) -> str:
-        return c.init_checkpoint or (f"tiny BC {cache_key(c)}" if c.actor == TINY_MODEL else c.actor)
+    return config.init_checkpoint or (f"tiny BC {cache_key(config)}" if config.actor == TINY_MODEL else config.actor)
 
+
+def _check_shared_start(configs: list, seed: int) -> None:
+    """Every agent of ``seed`` starts from the same actor and is evaluated the same way."""
     for c in configs[1:]:
-        for what, ours, theirs in (("start", start(c), start(configs[0])),
+        for what, ours, theirs in (("start", _start(c), _start(configs[0])),
                                    ("evaluation", _evaluation_settings(c), _evaluation_settings(configs[0]))):
             if ours != theirs:
                 raise ValueError(f"seed {seed}: the agents' {what}s differ ({ours} vs {theirs}); a comparison "
@@ -153,11 +158,9 @@ def _share_threads(workers: int) -> None:
 
 def _evaluate_start(name: str, seed: int, config, output_dir: Path) -> None:
     """Evaluate seed ``seed``'s start (with agent ``name``, before it learns) unless done."""
-    path = output_dir / START / f"seed{seed}" / "evaluation.json"
-    if not path.exists():
-        evaluation = get_agent(name)(update(config, {"output_dir": str(path.parent)})).evaluate()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(evaluation, indent=1))
+    key = {"start": _start(config), **_evaluation_settings(config), "eval_greedy": config.eval_greedy}
+    path = output_dir / START / f"seed{seed}" / START_FILE
+    _evaluate_once(path, key, lambda: get_agent(name)(update(config, {"output_dir": str(path.parent)})).evaluate())
 
 
 def _train(name: str, seed: int, config, output_dir: Path, own_start: bool = False) -> None:
@@ -171,9 +174,19 @@ def _train(name: str, seed: int, config, output_dir: Path, own_start: bool = Fal
         if config.iterations % config.eval_every:  # the final policy is always evaluated
             RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
                                                     step=agent.trajectories_total)
-    if own_start and not (run_dir / OWN_START_FILE).exists():
-        evaluation = get_agent(name)(config).evaluate()  # a fresh agent: the same start and seed
-        (run_dir / OWN_START_FILE).write_text(json.dumps(evaluation, indent=1))
+    if own_start:  # a fresh agent: the same start and seed
+        key = {"agent": name, "config": {k: str(v) for k, v in dataclasses.asdict(config).items()}}
+        _evaluate_once(run_dir / OWN_START_FILE, key, lambda: get_agent(name)(config).evaluate())
+
+
+def _evaluate_once(path: Path, key: dict[str, Any], evaluate: Callable[[], dict[str, Any]]) -> None:
+    """Write ``{"key": key, "evaluation": evaluate()}`` to ``path`` unless it holds that key already
+    (an evaluation of another start or config is made again, never reused)."""
+    if path.exists() and json.loads(path.read_text()).get("key") == json.loads(json.dumps(key)):
+        return
+    evaluation = evaluate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"key": key, "evaluation": evaluation}, indent=1))
 
 
 def _finished(run_dir: Path, name: str, config) -> bool:
@@ -188,7 +201,8 @@ def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int
     keeps every episode that ends on the step that fills its quota, so a run has learned from a few
     more trajectories than the grid says: those counts are kept too (``trajectories_at``)."""
     steps = list(range(0, trajectories + 1, eval_every))
-    start = {seed: json.loads((output_dir / START / f"seed{seed}" / "evaluation.json").read_text()) for seed in seeds}
+    start = {seed: json.loads((output_dir / START / f"seed{seed}" / START_FILE).read_text())["evaluation"]
+             for seed in seeds}
     curves: dict[str, list[list[float]]] = {START: [[start[s]["eval/return_mean"]] * len(steps) for s in seeds]}
     success: dict[str, list[float]] = {START: [start[s]["eval/success_rate"] for s in seeds]}
     actual: dict[str, list[list[int]]] = {START: [[0] * len(steps) for _ in seeds]}
@@ -201,7 +215,7 @@ def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int
                 raise RuntimeError(f"{output_dir / name / f'seed{seed}'} holds {len(evals)} evaluations, not "
                                    f"{len(steps) - 1}: delete it and run the comparison again")
             own = output_dir / name / f"seed{seed}" / OWN_START_FILE
-            first = json.loads(own.read_text()) if own.exists() else start[seed]
+            first = json.loads(own.read_text())["evaluation"] if own.exists() else start[seed]
             curves.setdefault(name, []).append([first["eval/return_mean"]] + [m["eval/return_mean"] for m in evals])
             success.setdefault(name, []).append(evals[-1]["eval/success_rate"])
             actual.setdefault(name, []).append([0] + [m["step"] for m in evals])

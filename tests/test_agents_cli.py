@@ -183,9 +183,9 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     result = json.loads((tmp_path / "cmp" / "compare.json").read_text())
     assert result["steps"] == [0, 4, 8] and len(result["curves"]["chai"]) == 2
     assert all(run[0] == 0 and run[-1] >= 8 for run in result["trajectories_at"]["chai"])
-    start = json.loads((tmp_path / "cmp" / "bc_start" / "seed1" / "evaluation.json").read_text())
+    start = json.loads((tmp_path / "cmp" / "bc_start" / "seed1" / "evaluation.json").read_text())["evaluation"]
     assert result["curves"]["filtered_bc"][1][0] == start["eval/return_mean"]
-    chai_start = json.loads((tmp_path / "cmp" / "chai" / "seed1" / "start_evaluation.json").read_text())
+    chai_start = json.loads((tmp_path / "cmp" / "chai" / "seed1" / "start_evaluation.json").read_text())["evaluation"]
     assert result["curves"]["chai"][1][0] == chai_start["eval/return_mean"]
     assert set(result["improvement_probability"]) == {"bc_start", "chai"}
     assert result["setup"]["greedy"] == {"bc_start": True, "filtered_bc": True, "chai": False}
@@ -194,9 +194,14 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
     before = metrics.stat().st_mtime_ns
     assert compare(["filtered_bc", "chai"], "20q_subset", **kwargs) == table  # finished runs are reused
     assert metrics.stat().st_mtime_ns == before
+    chai_start_file = tmp_path / "cmp" / "chai" / "seed1" / "start_evaluation.json"
+    start_file = tmp_path / "cmp" / "bc_start" / "seed1" / "evaluation.json"
+    start_written, chai_start_written = start_file.stat().st_mtime_ns, chai_start_file.stat().st_mtime_ns
     kwargs["overrides"] = [*overrides, "chai.trajectories_per_iteration=8"]  # one agent only
     compare(["filtered_bc", "chai"], "20q_subset", **kwargs)
     assert metrics.stat().st_mtime_ns != before  # chai's runs differ now: rerun, with 1 iteration of 8
+    assert chai_start_file.stat().st_mtime_ns != chai_start_written  # evaluated again for the new config
+    assert start_file.stat().st_mtime_ns == start_written  # the shared start is the same: reused
     assert [json.loads(l)["iteration"] for l in metrics.read_text().splitlines()] == [1]
     fbc = tmp_path / "cmp" / "filtered_bc" / "seed1"
     assert json.loads((fbc / "run.json").read_text())["config"]["trajectories_per_iteration"] == 4
