@@ -6,8 +6,9 @@ evaluated at the same trajectory counts (every ``eval_every`` trajectories, whic
 of each agent's trajectories per iteration) with the unbiased test-split evaluation; the start is
 evaluated once per seed and is the ``bc_start`` row (the policy before any RL) and every curve's first
 point (but for an agent that decodes otherwise, CHAI, whose untrained self is evaluated instead).
-Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one agent only (e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per update,
-and the budget in trajectories stays the same).
+Overrides apply to the agents that have the key; ``AGENT.key=value`` applies to one agent only
+(e.g. ``ppo.trajectories_per_iteration=128``: token-level PPO needs large batches per update, and
+the budget in trajectories stays the same).
 
 The result (:mod:`archer_agents.comparison_stats`, rliable's statistics): the IQM and mean of the
 final returns with 95 % stratified bootstrap CIs, the probability that the reference agent (ArCHer)
