@@ -46,6 +46,8 @@ START_FILE = "evaluation.json"
 OWN_START_FILE = "start_evaluation.json"
 """In the run directory of an agent that decodes otherwise than the shared start's evaluation: its
 untrained self's evaluation (its curve's first point)."""
+KEEPING = ("save_every",)
+"""Config keys that change how a run is kept, not what it learns: a run that differs only there is reused."""
 
 
 def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectories: int, eval_every: int | None = None,
@@ -122,8 +124,9 @@ def _schedule(name, config, trajectories: int, eval_every: int):
     if eval_every % per_iteration or trajectories % eval_every:
         raise ValueError(f"evaluations every {eval_every} trajectories over {trajectories} need eval_every to divide "
                          f"the budget and be a multiple of {name}'s {per_iteration} trajectories per iteration")
+    # A checkpoint at every evaluation: an interrupted comparison goes on from there.
     return update(config, {"iterations": math.ceil(trajectories / per_iteration),
-                           "eval_every": eval_every // per_iteration, "save_every": 0})
+                           "eval_every": eval_every // per_iteration, "save_every": eval_every // per_iteration})
 
 
 def _evaluation_settings(config) -> dict[str, Any]:
@@ -165,13 +168,19 @@ def _evaluate_start(name: str, seed: int, config, output_dir: Path) -> None:
 
 
 def _train(name: str, seed: int, config, output_dir: Path, own_start: bool = False) -> None:
-    """Train agent ``name`` with ``config`` unless that run is already finished in ``output_dir``.
+    """Train agent ``name`` with ``config`` unless that run is already finished in ``output_dir``; a
+    run of this config that was interrupted goes on from its last checkpoint, as ``train --resume``.
     ``own_start``: the agent decodes otherwise than the shared start's evaluation (CHAI samples and
     chooses with its critic), so its untrained self is evaluated too, as its curve's first point."""
     run_dir = output_dir / name / f"seed{seed}"
     if not _finished(run_dir, name, config):
-        shutil.rmtree(run_dir, ignore_errors=True)
-        agent = get_agent(name)(config).learn()
+        agent_class = get_agent(name)
+        checkpoint = agent_class.latest_checkpoint(run_dir)
+        if checkpoint is not None and not config_differences(run_dir, name, config, ignore=KEEPING):
+            agent = agent_class.load(checkpoint).learn()  # an interrupted run goes on from its last checkpoint
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            agent = agent_class(config).learn()
         if config.iterations % config.eval_every:  # the final policy is always evaluated
             RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
                                                     step=agent.trajectories_total)
@@ -194,7 +203,7 @@ def _finished(run_dir: Path, name: str, config) -> bool:
     """The run with this config reached its last iteration and its last record holds an evaluation."""
     metrics = read_metrics(run_dir)
     return (bool(metrics) and metrics[-1].get("iteration") == config.iterations and "eval/return_mean" in metrics[-1]
-            and not config_differences(run_dir, name, config))
+            and not config_differences(run_dir, name, config, ignore=KEEPING))
 
 
 def _collect(agents, seeds, output_dir: Path, trajectories: int, eval_every: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +57,18 @@ def check_run_dir(output_dir: str | Path, agent_name: str, config: Any, *, conti
                                 f"and this agent does not resume it. {advice}")
 
 
-def config_differences(output_dir: str | Path, agent_name: str, config: Any) -> list[str]:
-    """How the run recorded in ``output_dir`` differs from one of ``agent_name`` with ``config``
-    (empty: the same run; a directory holding no record differs)."""
+def config_differences(output_dir: str | Path, agent_name: str, config: Any, ignore: Collection[str] = ()) -> list[str]:
+    """How the run recorded in ``output_dir`` differs from one of ``agent_name`` with ``config``,
+    leaving out the keys in ``ignore`` (empty: the same run; a directory holding no record differs)."""
     record = Path(output_dir) / RUN_FILE
     if not record.exists():
         return [f"{record} is missing"]
     theirs = json.loads(record.read_text())
     if theirs["agent"] != agent_name:
         return [f"agent: {theirs['agent']!r} there, {agent_name!r} here"]
-    return _differences(theirs["config"], _plain(config))
+    ours = _plain(config)
+    return _differences({k: v for k, v in theirs["config"].items() if k not in ignore},
+                        {k: v for k, v in ours.items() if k not in ignore})
 
 
 def claim_run_dir(output_dir: str | Path, agent_name: str, config: Any) -> None:

@@ -233,6 +233,40 @@ def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkey
         compare(["filtered_bc", "chai"], "20q_subset", **{**kwargs, "eval_every": 2})
 
 
+@pytest.mark.slow
+def test_compare_resumes_an_interrupted_run_to_the_same_result(tmp_path, monkeypatch):
+    from archer_agents import logger as run_logger
+    from archer_agents.compare import compare
+
+    monkeypatch.setenv("ARCHER_AGENTS_CACHE", str(tmp_path / "cache"))
+    overrides = ["trajectories_per_iteration=4", "num_envs=4", "bc_episodes=20", "bc_steps=5", "batch_size=4",
+                 "micro_batch_size=4", "tensorboard=false", "max_new_tokens=8", "eval_episodes_per_task=1",
+                 "eval_greedy=true"]
+    kwargs = dict(seeds=[0], trajectories=12, overrides=overrides, reference="filtered_bc", slow="filtered_bc")
+    compare(["filtered_bc"], "20q_subset", output_dir=tmp_path / "whole", **kwargs)
+
+    log = run_logger.RunLogger.log
+
+    def killed_at_iteration_2(self, metrics, step):
+        if metrics.get("iteration") == 2:
+            raise KeyboardInterrupt  # after iteration 1's checkpoint, before iteration 2's
+        log(self, metrics, step)
+
+    monkeypatch.setattr(run_logger.RunLogger, "log", killed_at_iteration_2)
+    with pytest.raises(KeyboardInterrupt):
+        compare(["filtered_bc"], "20q_subset", output_dir=tmp_path / "cut", **kwargs)
+    run = tmp_path / "cut" / "filtered_bc" / "seed0"
+    first_record = (run / "metrics.jsonl").read_text().splitlines()[0]
+    monkeypatch.setattr(run_logger.RunLogger, "log", log)
+    compare(["filtered_bc"], "20q_subset", output_dir=tmp_path / "cut", **kwargs)
+    records = (run / "metrics.jsonl").read_text().splitlines()
+    assert records[0] == first_record  # iteration 1 was kept, not trained again
+    assert [json.loads(r)["iteration"] for r in records] == [1, 2, 3]
+    cut, whole = (json.loads((tmp_path / d / "compare.json").read_text()) for d in ("cut", "whole"))
+    for key in ("curves", "final_success", "trajectories_at", "final", "curve_iqm"):  # all but the timings
+        assert cut[key] == whole[key], key
+
+
 def test_the_before_after_verdict_follows_the_confidence_intervals():
     from archer_agents.run_summary import verdict
 
