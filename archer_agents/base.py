@@ -106,12 +106,14 @@ class BaseAgent:
         return list(self.policy.model.parameters())
 
     # ------------------------------------------------------------------ acting
-    def act_batch(self, observations: Sequence[str], *, deterministic: bool = False) -> list[Utterance]:
+    def act_batch(self, observations: Sequence[str], *, deterministic: bool = False,
+                  rows_per_call: int | None = None) -> list[Utterance]:
         """Utterances, with their token ids and log-probs, for a batch of observations (used by
-        rollouts and evaluation)."""
+        rollouts and evaluation). ``rows_per_call``: decode unrelated observations (replay states)
+        in batches of similar length (:meth:`~archer_agents.models.policy.TextPolicy.generate`)."""
         with self._unwrapped_actor():
             return self.policy.generate(observations, sample=not deterministic, temperature=self.config.temperature,
-                                        top_k=self.config.top_k)
+                                        top_k=self.config.top_k, rows_per_call=rows_per_call)
 
     def predict(self, observation: str | Sequence[str], state: Any = None, episode_start: Any = None,
                 deterministic: bool = False) -> tuple[str | list[str], Any]:

@@ -98,8 +98,13 @@ class CriticAgent(BaseAgent):
     def train(self) -> dict[str, float]:
         metrics: dict[str, float] = {}
         start = time.perf_counter()
-        for _ in range(self.config.critic_steps):
-            metrics = self.critic_step()
+        batches = [self.replay.sample(self.config.batch_size) for _ in range(self.config.critic_steps)]
+        # The actor does not change while the critic learns, so the fresh samples of every step's V
+        # targets are drawn at once, decoded in batches of similar length (fewer padded tokens).
+        fresh = iter(self.fresh_samples([t.observation for batch in batches for t in batch],
+                                        rows_per_call=self.config.micro_batch_size))
+        for batch in batches:
+            metrics = self.critic_step(batch, [next(fresh) for _ in batch])
         metrics["time/critic_s"] = time.perf_counter() - start
         if self.iteration >= self.config.warmup_iterations and self.config.actor_steps:
             start = time.perf_counter()
@@ -107,23 +112,28 @@ class CriticAgent(BaseAgent):
             metrics["time/actor_s"] = time.perf_counter() - start
         return metrics
 
-    def policy_choice(self, observations: Sequence[str]) -> list[Utterance]:
-        """ã for the V target: a fresh sample of the current policy (override: CHAI)."""
-        return self.act_batch(observations)
+    def fresh_samples(self, observations: Sequence[str], rows_per_call: int | None = None) -> list[Any]:
+        """Per observation, what its V target's action is chosen from: a fresh sample of the
+        current policy (override: CHAI's candidates)."""
+        return self.act_batch(observations, rows_per_call=rows_per_call)
+
+    def policy_choice(self, observations: Sequence[str], fresh: list[Any]) -> list[Utterance]:
+        """ã for the V target, from the observations' :meth:`fresh_samples` (override: CHAI)."""
+        return fresh
 
     def _micro_batches(self, items: list) -> list[list]:
         size = self.config.micro_batch_size
         return [items[i : i + size] for i in range(0, len(items), size)]
 
-    def critic_step(self) -> dict[str, float]:
+    def critic_step(self, batch: list[Transition], fresh: list[Any]) -> dict[str, float]:
+        """One critic update on the replay ``batch``; ``fresh``: its states' :meth:`fresh_samples`."""
         c = self.config
-        batch = self.replay.sample(c.batch_size)
         self.critic_optimizer.zero_grad(set_to_none=True)
         totals = {"critic/q1_loss": 0.0, "critic/q2_loss": 0.0, "critic/v1_loss": 0.0, "critic/v2_loss": 0.0,
                   "critic/q_mean": 0.0, "critic/v_mean": 0.0}
         # Each micro-batch adds its squared errors over the batch size: the batch's mean at any micro-batch size.
-        for chunk in self._micro_batches(batch):
-            losses, q_sum, v_sum = self._critic_losses(chunk)
+        for chunk, chunk_fresh in zip(self._micro_batches(batch), self._micro_batches(fresh)):
+            losses, q_sum, v_sum = self._critic_losses(chunk, chunk_fresh)
             self.accelerator.backward(sum(losses) / len(batch))
             for key, loss in zip(("q1", "q2", "v1", "v2"), losses):
                 totals[f"critic/{key}_loss"] += loss.item() / len(batch)
@@ -134,7 +144,7 @@ class CriticAgent(BaseAgent):
         self.critics.polyak_update(c.tau)
         return totals
 
-    def _critic_losses(self, chunk: list[Transition]):
+    def _critic_losses(self, chunk: list[Transition], fresh: list[Any]):
         c = self.config
         device = self.accelerator.device
         n = len(chunk)
@@ -142,7 +152,7 @@ class CriticAgent(BaseAgent):
         rewards = torch.tensor([t.reward for t in chunk], device=device)
         not_done = torch.tensor([0.0 if t.done(c.bootstrap_on_truncation) else 1.0 for t in chunk], device=device)
         with torch.no_grad():
-            choice = [u.text for u in self.policy_choice(observations)]
+            choice = [u.text for u in self.policy_choice(observations, fresh)]
             with self.critic_autocast():
                 # One encoder call for s, s' and ã: the critic sorts them into length chunks itself.
                 target = self.critics.target

@@ -117,6 +117,27 @@ def test_generation_reusing_the_last_turn_equals_generation_from_scratch(policy)
             torch.testing.assert_close(torch.tensor(a.token_log_probs), torch.tensor(b.token_log_probs), atol=1e-5, rtol=0)
 
 
+def test_generation_in_batches_of_similar_length_gives_each_observation_its_own_utterance(policy):
+    observations, _ = _pairs(policy)
+    observations = observations[::-1] + observations  # lengths out of order, and repeated
+    with torch.no_grad():
+        policy._prefix_cache.store([], None)
+        whole = policy.generate(observations, sample=False)
+        policy._prefix_cache.store([], None)
+        grouped = policy.generate(observations, sample=False, rows_per_call=3)
+        for a, b in zip(whole, grouped):  # greedy: the same tokens whatever the batch
+            assert a.token_ids == b.token_ids
+            torch.testing.assert_close(torch.tensor(a.token_log_probs), torch.tensor(b.token_log_probs), atol=1e-5, rtol=0)
+        policy._prefix_cache.store([], None)
+        sampled = policy.generate(observations, rows_per_call=3)
+        # each sampled utterance came back to the observation it was sampled for: its stored
+        # log-probs are that observation's scores of its ids
+        log_probs, mask = policy.token_log_probs(observations, [u.token_ids for u in sampled])
+    for i, utterance in enumerate(sampled):
+        torch.testing.assert_close(log_probs[i, : len(utterance.token_ids)], torch.tensor(utterance.token_log_probs),
+                                   atol=1e-5, rtol=0)
+
+
 def test_stored_states_are_dropped_when_the_weights_change(policy):
     prompt = policy.prompt_ids([DIALOGUE[1]])
     with torch.no_grad():

@@ -36,11 +36,10 @@ class ArcherAgent(CriticAgent):
         metrics = {"actor/pg_loss": 0.0, "actor/advantage_mean": 0.0, "actor/advantage_std": 0.0}
         for _ in range(c.actor_steps):
             states = [t.observation for t in self.replay.sample(c.batch_size)]
-            chunks = self._micro_batches(states)
+            fresh = self.act_batch(states, rows_per_call=c.micro_batch_size)  # decoded in batches of similar length
             self.actor_optimizer.zero_grad(set_to_none=True)
             advantages_seen = []
-            for observations in chunks:
-                samples = self.act_batch(observations)
+            for observations, samples in zip(self._micro_batches(states), self._micro_batches(fresh)):
                 advantage = self.advantages(observations, [u.text for u in samples])
                 log_probs, _ = self.policy.token_log_probs(observations, [u.token_ids for u in samples])
                 loss = -(advantage * log_probs.sum(-1)).sum() / len(states)  # a mean over the batch

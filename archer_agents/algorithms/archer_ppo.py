@@ -83,8 +83,8 @@ class ArcherPPOAgent(CriticAgent):
     @torch.no_grad()
     def _samples(self, states: list[str]) -> list[TokenSample]:
         samples = []
-        for observations in self._micro_batches(states):
-            utterances = self.act_batch(observations)
+        fresh = self.act_batch(states, rows_per_call=self.config.micro_batch_size)  # decoded in batches of similar length
+        for observations, utterances in zip(self._micro_batches(states), self._micro_batches(fresh)):
             ids = [u.token_ids for u in utterances]
             advantage = self.advantages(observations, [u.text for u in utterances]).tolist()
             if self.value_head is None:

@@ -45,12 +45,27 @@ class ChaiAgent(CriticAgent):
     config_class = ChaiConfig
 
     @torch.no_grad()
-    def act_batch(self, observations: Sequence[str], *, deterministic: bool = False) -> list[Utterance]:
+    def act_batch(self, observations: Sequence[str], *, deterministic: bool = False,
+                  rows_per_call: int | None = None) -> list[Utterance]:
+        return self.policy_choice(observations, self.fresh_samples(observations, rows_per_call), deterministic)
+
+    def fresh_samples(self, observations: Sequence[str], rows_per_call: int | None = None) -> list[list[Utterance]]:
+        """``k`` candidates per observation, always sampled (k greedy candidates would be identical).
+        The V targets' candidates come from the frozen actor, drawn before the critic steps; the
+        choice among them is made at each step, with the target critic of that step."""
+        c = self.config
+        repeated = [o for o in observations for _ in range(c.k)]
+        candidates = super().act_batch(repeated, rows_per_call=rows_per_call)
+        return [candidates[i * c.k : (i + 1) * c.k] for i in range(len(observations))]
+
+    @torch.no_grad()
+    def policy_choice(self, observations: Sequence[str], fresh: list[list[Utterance]],
+                      deterministic: bool = False) -> list[Utterance]:
         c = self.config
         if not observations:
             return []
         repeated = [o for o in observations for _ in range(c.k)]
-        candidates = super().act_batch(repeated)  # always sampled: k greedy candidates would be identical
+        candidates = [u for per_observation in fresh for u in per_observation]
         with self.critic_autocast():
             q1, q2, _, _ = self.critics.target(repeated, [u.text for u in candidates])
         scores = torch.minimum(q1, q2).float().view(len(observations), c.k)
@@ -58,4 +73,4 @@ class ChaiAgent(CriticAgent):
             chosen = scores.argmax(-1)
         else:
             chosen = torch.multinomial(torch.softmax(scores / c.selection_temperature, -1), 1).squeeze(-1)
-        return [candidates[i * c.k + int(j)] for i, j in enumerate(chosen)]
+        return [fresh[i][int(j)] for i, j in enumerate(chosen)]

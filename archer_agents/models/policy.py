@@ -118,16 +118,30 @@ class TextPolicy(torch.nn.Module):
     # ---------------------------------------------------------------- sampling
     @torch.no_grad()
     def generate(self, observations: Sequence[str], *, sample: bool = True, temperature: float = 1.0,
-                 top_k: int = 0) -> list[Utterance]:
+                 top_k: int = 0, rows_per_call: int | None = None) -> list[Utterance]:
         """One utterance per observation: sampled (``sample=True``) or greedy.
 
         Where a prompt extends a row of the previous call, that row's keys and values are reused
         (:mod:`~archer_agents.models.prefix_cache`) and only the new tokens run. Rows are laid out
         ``[padding][reused states][padding][new tokens]``; padding is masked out and position ids
         count real tokens only, so every row computes what it would alone, unpadded and uncached.
+
+        ``rows_per_call``: decode in batches of at most this many rows, of observations of similar
+        length (sorted by length; the utterances come back in the order given). For many unrelated
+        observations, such as replay states, where a batch mixing first and last turns is mostly
+        padding; each row's distribution is the same, the random draws are not.
         """
         if not observations:
             return []
+        if rows_per_call and len(observations) > rows_per_call:
+            order = sorted(range(len(observations)), key=lambda i: len(observations[i]))
+            utterances: list[Utterance] = [None] * len(observations)  # type: ignore[list-item]
+            for start in range(0, len(order), rows_per_call):
+                rows = order[start : start + rows_per_call]
+                for row, utterance in zip(rows, self.generate([observations[i] for i in rows], sample=sample,
+                                                              temperature=temperature, top_k=top_k)):
+                    utterances[row] = utterance
+            return utterances
         prompts = self.prompt_ids(observations)
         model_state = self._prefix_cache.model_state(self.model)
         reused = self._prefix_cache.lookup(prompts, model_state)
