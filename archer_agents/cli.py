@@ -328,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1,
                    help="runs in parallel, each process with its share of the CPU threads (default: 1)")
     p.add_argument("--preset", default=DEFAULT_PRESET, choices=PRESETS, help="preset for every run (default: tiny)")
-    p.add_argument("--output-dir", default="runs/compare", help="where runs, the table and the plot go")
+    p.add_argument("--output-dir", default="runs/compare",
+                   help="where runs, the table and the plot go; run again on it, a finished run of the same "
+                        "config is reused and an interrupted one goes on from its last evaluation's checkpoint")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                    help="config overrides for every agent that has the key; AGENT.KEY=VALUE for one agent only")
     p.set_defaults(func=cmd_compare)

@@ -10,7 +10,7 @@ trajectory counts, and reports rliable's statistics: final-return IQM with 95 % 
 CIs, the probability that ArCHer improves on each other agent, learning curves with CI bands, and
 the sample-efficiency ratio PPO : ArCHer. ``compare.md``, ``compare.json`` and ``compare.png`` are
 copied to ``--out`` as ``zoo_comparison_<env>[_paper].*``. Interrupted, it continues where it
-stopped (finished runs are reused).
+stopped: finished runs are reused, unfinished ones go on from their last evaluation's checkpoint.
 
 Two scales (``SCALES``); the settings there are the whole tuning budget, the same for every agent:
 
