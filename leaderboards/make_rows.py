@@ -4,6 +4,7 @@
     python leaderboards/make_rows.py llm --model FILE.gguf   # SmolLM2-135M-Instruct zero-shot, question games
     python leaderboards/make_rows.py agents                  # BC and the RL agents (tiny preset), question games
     python leaderboards/make_rows.py agents --from-comparison runs/zoo_comparison/20q --envs 20q [--seed 0]
+    python leaderboards/make_rows.py agents --agents bc --envs 20q,gmc   # some agents only
 
 Each row is an evaluation on the env's ``test`` split, written with its ``metadata.yaml`` to
 ``leaderboards/submissions/<env>/<date>_<name>/`` (episode logs gzipped). Finished rows are kept,
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="agents: take each agent's run of --seed from this comparison's output folder "
                              "(archer-agents compare / benchmarks/zoo_comparison.py) instead of training it")
     parser.add_argument("--seed", type=int, default=0, help="agents --from-comparison: whose runs (default: 0)")
+    parser.add_argument("--agents", default=",".join(AGENTS),
+                        help=f"agents: which (comma-separated; default: {','.join(AGENTS)})")
     args = parser.parse_args(argv)
     import archer_gym
 
@@ -92,7 +95,12 @@ def _rows(args: argparse.Namespace, env_id: str) -> list[dict[str, Any]]:
         return [{"name": "smollm2-135m-instruct-zero-shot", "agent": f"hf:{args.model}",
                  "algorithm": "zero-shot prompting (greedy)", "base_model": "HuggingFaceTB/SmolLM2-135M-Instruct",
                  "sample_budget": None, **common, "model_size": "135M"}]
-    agents = AGENTS if args.from_comparison is None else [a for a in AGENTS if (args.from_comparison / a).is_dir()]
+    agents = args.agents.split(",")
+    unknown = set(agents) - set(AGENTS)
+    if unknown:
+        raise SystemExit(f"unknown agents {sorted(unknown)}; choose from {','.join(AGENTS)}")
+    if args.from_comparison is not None:
+        agents = [a for a in agents if (args.from_comparison / a).is_dir()]
     return [{"name": f"{agent}-tiny", "agent": agent, "algorithm": ALGORITHMS[agent],
              "base_model": "tiny GPT-2 (2 layers, width 128), BC on scripted games", **common,
              "model_size": "0.5M"} for agent in agents]

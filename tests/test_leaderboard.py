@@ -365,3 +365,19 @@ def test_the_committed_rows_are_valid_and_replay_under_this_code():
     for path in submissions:
         result = validate_submission(path)
         assert result.ok, (path, result.problems[:5])
+
+
+def test_make_rows_takes_the_agents_named_and_refuses_unknown_ones(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("make_rows", Path(__file__).resolve().parents[1] / "leaderboards" / "make_rows.py")
+    make_rows = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_rows)
+    made = []
+    monkeypatch.setattr(make_rows, "_make", lambda row, env_id, args: made.append((row["name"], env_id)))
+    assert make_rows.main(["agents", "--agents", "bc,archer", "--envs", "20q,gmc"]) == 0
+    assert made == [("bc-tiny", "archer/TwentyQuestions-v0"), ("archer-tiny", "archer/TwentyQuestions-v0"),
+                    ("bc-tiny", "archer/GuessMyCity-v0"), ("archer-tiny", "archer/GuessMyCity-v0")]
+    with pytest.raises(SystemExit, match="unknown agents \\['bcc'\\]"):
+        make_rows.main(["agents", "--agents", "bcc"])
