@@ -7,7 +7,8 @@ They share the replay buffer, the double critic with its target, and the paper's
       + MSE(V1(s), Q̄1(s,ã)) + MSE(V2(s), Q̄2(s,ã)),    ã = the agent's own choice at s
 
 followed by a gradient clip on the critic's own parameters and a Polyak update of the target.
-Subclasses say how ``ã`` is chosen (``policy_choice``) and how the actor learns (``actor_update``).
+Subclasses say what ``ã`` is chosen from and how (``fresh_samples``, ``policy_choice``) and how the
+actor learns (``actor_update``).
 """
 
 from __future__ import annotations
