@@ -167,6 +167,7 @@ def test_two_processes_each_collect_their_own_rollouts(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # about 6 minutes on an idle 2-core machine: 12 runs, their evaluations, 2 leaderboard rows
 def test_compare_writes_table_and_plot_and_reuses_finished_runs(tmp_path, monkeypatch):
     from archer_agents.compare import compare
 
