@@ -114,11 +114,15 @@ def _make(row: dict[str, Any], env_id: str, args: argparse.Namespace) -> None:
     if args.force:
         shutil.rmtree(out, ignore_errors=True)
     agent = row.pop("agent")
+    per_task = 1
     if args.rows == "agents":
         run_dir = _train(agent, env_id) if args.from_comparison is None else args.from_comparison / agent / f"seed{args.seed}"
         agent, row["sample_budget"], row["training_compute"], curve = _trained(run_dir, agent, env_id)
+        # As the run evaluated itself: a sampling agent on the Subset plays each of its 10 words 30 times.
+        per_task = json.loads((run_dir / "run.json").read_text())["config"]["eval_episodes_per_task"]
     command = [sys.executable, "-m", "archer_agents.cli", "evaluate", "--agent", str(agent), "--env", env_id,
-               "--split", "test", "--out", str(out), "--resume", "--workers", str(args.workers)]
+               "--split", "test", "--out", str(out), "--resume", "--workers", str(args.workers),
+               "--episodes-per-task", str(per_task)]
     print(" ".join(command), flush=True)
     # The ROM's place is this machine's business, not the row's: it goes by environment variable
     # (the env checks the ROM's MD5), so no local path is recorded in the summaries.

@@ -381,3 +381,28 @@ def test_make_rows_takes_the_agents_named_and_refuses_unknown_ones(tmp_path, mon
                     ("bc-tiny", "archer/GuessMyCity-v0"), ("archer-tiny", "archer/GuessMyCity-v0")]
     with pytest.raises(SystemExit, match="unknown agents \\['bcc'\\]"):
         make_rows.main(["agents", "--agents", "bcc"])
+
+
+def test_agent_rows_are_evaluated_with_the_episodes_per_task_the_run_evaluated_with(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("make_rows", Path(__file__).resolve().parents[1] / "leaderboards" / "make_rows.py")
+    make_rows = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_rows)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text(json.dumps({"agent": "bc", "config": {"eval_episodes_per_task": 30}}))
+    monkeypatch.setattr(make_rows, "SUBMISSIONS", tmp_path / "submissions")
+    monkeypatch.setattr(make_rows, "_train", lambda agent, env_id: run_dir)
+    monkeypatch.setattr(make_rows, "_trained", lambda run, agent, env_id: (run, 0, "", None))
+    commands = []
+
+    def run(command, **kwargs):
+        commands.append(command)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(make_rows.subprocess, "run", run)
+    with pytest.raises(RuntimeError, match="stop here"):
+        make_rows.main(["agents", "--agents", "bc", "--envs", "20q_subset"])
+    assert commands[0][commands[0].index("--episodes-per-task") + 1] == "30"
