@@ -16,8 +16,9 @@ improves on each other one, learning curves with CI bands, and the sample-effici
 paper (the trajectories ``slow`` needs to reach its final return over those ArCHer needs). Written
 to ``output_dir``: ``compare.md`` (tables), ``compare.json`` (every run's curve and every
 estimate) and ``compare.png`` (curves and final IQMs). A run already finished in ``output_dir``
-with the same config is reused, so an interrupted comparison continues where it stopped; runs go
-``workers`` at a time, each process with its share of the CPU threads.
+with the same config is reused and an unfinished one goes on from its last checkpoint (one per
+evaluation), so an interrupted comparison continues where it stopped; runs go ``workers`` at a time,
+each process with its share of the CPU threads.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def _train(name: str, seed: int, config, output_dir: Path, own_start: bool = Fal
             RunLogger(run_dir, tensorboard=False).log({"iteration": config.iterations, **agent.evaluate()},
                                                     step=agent.trajectories_total)
     if own_start:  # a fresh agent: the same start and seed
-        key = {"agent": name, "config": {k: str(v) for k, v in dataclasses.asdict(config).items()}}
+        key = {"agent": name, "config": {k: str(v) for k, v in dataclasses.asdict(config).items() if k not in KEEPING}}
         _evaluate_once(run_dir / OWN_START_FILE, key, lambda: get_agent(name)(config).evaluate())
 
 

@@ -14,11 +14,12 @@ stopped: finished runs are reused, unfinished ones go on from their last evaluat
 
 Two scales (``SCALES``); the settings there are the whole tuning budget, the same for every agent:
 
-- ``cpu`` (about 2 h 20 min for 20Q on a 2-core laptop CPU, the five BC starts included): the tiny preset (2-layer models; each
-  seed's own BC start, built once and cached), 640 trajectories per run, one actor learning rate for
-  every agent (1e-4: the paper's 1e-5 is for a pretrained GPT-2 and barely moves a 2-layer model in
-  a few dozen updates), PPO's batch of 128 (four times the others'; its 1,024 would leave one
-  update), the group methods' batch matched to the others' 32 trajectories per iteration.
+- ``cpu`` (about 2 h 20 min for 20Q on a 2-core laptop CPU, the five BC starts included): the tiny
+  preset (2-layer models; each seed's own BC start, built once and cached), 640 trajectories per
+  run, one actor learning rate for every agent (1e-4: the paper's 1e-5 is for a pretrained GPT-2 and
+  barely moves a 2-layer model in a few dozen updates), PPO's batch of 128 (four times the others';
+  its 1,024 would leave one update), the group methods' batch matched to the others' 32 trajectories
+  per iteration.
 - ``paper``: GPT-2 actor and RoBERTa-base critic with the paper's per-env values (``--preset
   paper``), the budgets of the paper's curves (20Q 76,800 trajectories, Guess My City 21,504), PPO
   with 1,024 trajectories per update, the group methods with verl-agent's 16 groups of 8. Every
