@@ -78,6 +78,16 @@ def compare(agents: Sequence[str], env: str, *, seeds: Sequence[int], trajectori
                        "evaluation": _evaluation_settings(runs[agents[0], seeds[0]]),
                        "greedy": {START: runs[agents[0], seeds[0]].eval_greedy,
                                   **{name: runs[name, seeds[0]].eval_greedy for name in agents}}}
+    return write_report(result, output_dir, reference, slow)
+
+
+def write_report(result: dict[str, Any], output_dir: str | Path, reference: str = "archer", slow: str = "ppo") -> str:
+    """Add the statistics to a collected comparison ``result`` (curves, setup: what ``compare.json``
+    holds before them) and write ``compare.md``, ``compare.json`` and ``compare.png`` to
+    ``output_dir``; return the markdown. ``reference`` is the agent the improvement probabilities
+    are about, ``slow`` the other end of the sample-efficiency ratio (left out when not compared)."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
     result.update(_statistics(result, reference, slow))
     report = _report(result, reference, slow)
     (output_dir / "compare.md").write_text(report + "\n")
