@@ -1,7 +1,7 @@
 """Is the tiny critic why ArCHer falls behind? The zoo comparison's ArCHer again, with a critic
-trained to carry signal, everything else equal (run by hand, after the comparison).
+trained to carry signal, everything else equal (run by hand, beside or after the comparison).
 
-    python benchmarks/zoo_comparison.py --envs gmc          # first: the comparison, its ArCHer runs
+    python benchmarks/zoo_comparison.py --envs gmc          # first (or beside): the comparison
     python benchmarks/critic_budget.py [--env gmc] [--seeds 0,1,2,3,4] [--workers 2]
         [--runs runs/zoo_comparison] [--out benchmarks/results]
 
@@ -72,8 +72,8 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results", help="the table, JSON and plot are copied here")
     args = parser.parse_args()
     comparison_dir = Path(args.runs) / args.env
-    if not (comparison_dir / "compare.json").exists():
-        parser.error(f"no comparison in {comparison_dir}: run benchmarks/zoo_comparison.py --envs {args.env} first")
+    if not (comparison_dir / "bc_start").is_dir():
+        parser.error(f"no comparison in {comparison_dir}: start benchmarks/zoo_comparison.py --envs {args.env} first")
     scale = SCALES["cpu"]
     variant_dir = Path(args.runs) / f"{args.env}_critic_budget"
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -87,6 +87,8 @@ def main() -> None:
 
     compare(["archer"], args.env, seeds=seeds, trajectories=scale["trajectories"][args.env], eval_every=scale["eval_every"],
             preset=scale["preset"], output_dir=variant_dir, overrides=[*scale["overrides"], *CRITIC], workers=args.workers)
+    if not (comparison_dir / "compare.json").exists():  # the variant may run beside the comparison
+        sys.exit(f"the variant's runs are done; run this again once the comparison in {comparison_dir} has finished")
     merged = merge(json.loads((comparison_dir / "compare.json").read_text()),
                    json.loads((variant_dir / "compare.json").read_text()))
     report_dir = variant_dir / "with_comparison"
