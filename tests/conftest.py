@@ -91,7 +91,8 @@ def offline_env_kwargs(env_id: str, cache_dir: str) -> dict:
 @pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """A tiny T5 (seq2seq) and a tiny GPT-2 (causal, with a chat template), built from configs
-    with a word-level tokenizer trained on the games' text; saved to disk like hub models."""
+    with a word-level tokenizer trained on the games' text; saved to disk like hub models. And a
+    tiny Llama, as a folder and as a GGUF file (``llama``, ``gguf``)."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
@@ -116,7 +117,76 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     gpt2.save_pretrained(root / "gpt2")
     fast.chat_template = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:"
     fast.save_pretrained(root / "gpt2")
-    return {"t5": root / "t5", "gpt2": root / "gpt2"}
+    return {"t5": root / "t5", "gpt2": root / "gpt2", **_tiny_llama_gguf(corpus, root)}
+
+
+def _tiny_llama_gguf(corpus: list[str], root: Path) -> dict[str, Path]:
+    """A tiny Llama with a byte-level BPE tokenizer, saved twice: as a transformers folder
+    (``llama``) and as one GGUF file written the way llama.cpp's converter writes it (``gguf``),
+    F32 tensors, the query and key rows in llama.cpp's rotary order, the tokenizer as GPT-2 BPE."""
+    import json
+
+    import gguf
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from archer_agents.models.presets import train_tokenizer
+
+    tokenizer = train_tokenizer(corpus, vocab_size=600)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512,
+                         rms_norm_eps=1e-5, rope_theta=10000.0, tie_word_embeddings=True,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    model.save_pretrained(root / "llama")
+    tokenizer.save_pretrained(root / "llama")
+
+    path = root / "llama_gguf" / "tiny-llama.F32.gguf"
+    path.parent.mkdir()
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_context_length(512)
+    writer.add_embedding_length(32)
+    writer.add_feed_forward_length(64)
+    writer.add_block_count(2)
+    writer.add_head_count(4)
+    writer.add_head_count_kv(2)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_rope_dimension_count(8)
+    writer.add_vocab_size(len(tokenizer))
+    vocab = tokenizer.backend_tokenizer.get_vocab()
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(sorted(vocab, key=vocab.get))
+    writer.add_token_types([gguf.TokenType.NORMAL] * len(vocab))
+    merges = json.loads(tokenizer.backend_tokenizer.to_str())["model"]["merges"]
+    writer.add_token_merges([" ".join(m) if isinstance(m, list) else m for m in merges])
+    writer.add_bos_token_id(tokenizer.bos_token_id)
+    writer.add_eos_token_id(tokenizer.eos_token_id)
+    writer.add_pad_token_id(tokenizer.pad_token_id)
+    writer.add_add_bos_token(False)
+
+    def rotary_order(rows, heads):  # llama.cpp's permutation, which transformers' loader undoes
+        return rows.reshape(heads, 2, rows.shape[0] // heads // 2, *rows.shape[1:]).swapaxes(1, 2).reshape(rows.shape)
+
+    state = {name: tensor.numpy() for name, tensor in model.state_dict().items()}
+    writer.add_tensor("token_embd.weight", state["model.embed_tokens.weight"])
+    writer.add_tensor("output_norm.weight", state["model.norm.weight"])
+    names = {"input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm", "self_attn.o_proj": "attn_output",
+             "self_attn.v_proj": "attn_v", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down"}
+    for layer in range(2):
+        prefix = f"model.layers.{layer}."
+        for ours, theirs in names.items():
+            writer.add_tensor(f"blk.{layer}.{theirs}.weight", state[f"{prefix}{ours}.weight"])
+        writer.add_tensor(f"blk.{layer}.attn_q.weight", rotary_order(state[f"{prefix}self_attn.q_proj.weight"], 4))
+        writer.add_tensor(f"blk.{layer}.attn_k.weight", rotary_order(state[f"{prefix}self_attn.k_proj.weight"], 2))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return {"llama": root / "llama", "gguf": path}
 
 
 def http_get(url: str, data: dict | None = None) -> tuple[int, str]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from archer_gym.pretrained import pretrained_source, trainable
+
 TINY = "tiny"
 
 
@@ -55,14 +57,9 @@ def tiny_encoder(tokenizer, *, layers: int = 2, width: int = 128, heads: int = 4
     return RobertaModel(config)
 
 
-def _check_path(name: str) -> None:
-    path = Path(name).expanduser()
-    if (name.startswith((".", "/", "~")) or path.is_absolute()) and not path.exists():
-        raise FileNotFoundError(f"model path {name!r} does not exist")
-
-
 def load_actor(name: str, *, lora_rank: int = 0, dtype: str = "float32"):
-    """``(model, tokenizer)`` of a causal LM from a hub name or path, optionally with LoRA.
+    """``(model, tokenizer)`` of a causal LM from a hub name, a path or a ``.gguf`` file, optionally
+    with LoRA.
 
     A directory holding a saved LoRA adapter (``adapter_config.json``) loads its base model and
     the adapter on top, trainable.
@@ -70,18 +67,18 @@ def load_actor(name: str, *, lora_rank: int = 0, dtype: str = "float32"):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    _check_path(name)
-    tokenizer = AutoTokenizer.from_pretrained(name)
+    source, kwargs = pretrained_source(name)
+    tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
     adapter = Path(name) / "adapter_config.json"
     if adapter.is_file():
         import json
 
         from peft import PeftModel
 
-        base = AutoModelForCausalLM.from_pretrained(json.loads(adapter.read_text())["base_model_name_or_path"],
-                                                    dtype=getattr(torch, dtype))
+        base, _ = load_actor(json.loads(adapter.read_text())["base_model_name_or_path"], dtype=dtype)
         return PeftModel.from_pretrained(base, name, is_trainable=True), tokenizer
-    model = AutoModelForCausalLM.from_pretrained(name, dtype=getattr(torch, dtype))
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=getattr(torch, dtype), **trainable(kwargs))
+    model.name_or_path = name  # a GGUF file's path, not its folder: what a LoRA adapter records as its base
     if lora_rank:
         from peft import LoraConfig, get_peft_model
 
@@ -94,5 +91,5 @@ def load_encoder(name: str):
     """``(encoder, tokenizer)`` of a text encoder from a hub name or path."""
     from transformers import AutoModel, AutoTokenizer
 
-    _check_path(name)
-    return AutoModel.from_pretrained(name), AutoTokenizer.from_pretrained(name)
+    source, kwargs = pretrained_source(name)
+    return AutoModel.from_pretrained(source, **trainable(kwargs)), AutoTokenizer.from_pretrained(source, **kwargs)

@@ -32,6 +32,7 @@ import numpy as np
 
 from archer_gym.data import read_json
 from archer_gym.evaluation.runner import Reply, Request
+from archer_gym.pretrained import pretrained_source
 from archer_gym.registration import resolve_env_id
 
 FAMILIES = {"archer/TwentyQuestions-v0": "twenty_questions", "archer/TwentyQuestionsSubset-v0": "twenty_questions",
@@ -271,9 +272,7 @@ class HFChatAgent:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.env_id, self.temperature, self.max_new_tokens, self.name = env_id, temperature, max_new_tokens, name_or_path
-        source, kwargs = name_or_path, {}
-        if name_or_path.endswith(".gguf"):  # transformers dequantises GGUF files (needs ``gguf``)
-            source, kwargs = os.path.dirname(name_or_path) or ".", {"gguf_file": os.path.basename(name_or_path)}
+        source, kwargs = pretrained_source(name_or_path)
         self.tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         # Left padding for batched generation; prompts longer than the context lose their oldest
         # text (the model must still see the latest observation).

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from archer_gym.oracles.base import OracleError, Query
 from archer_gym.oracles.prompts import MAX_NEW_TOKENS, chat_messages, check_task, paper_input
+from archer_gym.pretrained import pretrained_source
 
 
 class HFOracle:
@@ -80,15 +81,12 @@ def _load(model: str, gguf_file: str | None, device: str, torch_dtype: str) -> t
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    path = Path(model).expanduser()
-    if (model.startswith((".", "/", "~")) or path.is_absolute()) and not path.exists():
-        raise FileNotFoundError(f"oracle model path {model!r} does not exist")
-    kwargs: dict[str, Any] = {"gguf_file": gguf_file} if gguf_file else {}
+    source, kwargs = pretrained_source(model, gguf_file)
     try:
-        config = AutoConfig.from_pretrained(model, **kwargs)
-        tokenizer = AutoTokenizer.from_pretrained(model, **kwargs)
+        config = AutoConfig.from_pretrained(source, **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         model_class = AutoModelForSeq2SeqLM if config.is_encoder_decoder else AutoModelForCausalLM
-        loaded = model_class.from_pretrained(model, dtype=getattr(torch, torch_dtype), **kwargs)
+        loaded = model_class.from_pretrained(source, dtype=getattr(torch, torch_dtype), **kwargs)
     except (OSError, ValueError) as error:
         raise OracleError(
             f"could not load oracle model {model!r}: {error}. Pass a local directory (or a hub "
