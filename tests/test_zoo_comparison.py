@@ -102,3 +102,23 @@ def test_the_critic_budget_refuses_runs_that_are_not_comparable():
     other["setup"]["trajectories"] = 256
     with pytest.raises(ValueError, match="trajectories"):
         budget.merge(_collected(starts, starts), other)
+
+
+def test_the_critic_logs_average_each_iteration_over_the_runs(tmp_path):
+    """benchmarks/critic_logs.py: per iteration, each column's mean over the seeds that logged it;
+    no advantage while the actor waits out the critic's warm-up; evaluation lines are skipped."""
+    logs = {"seed0": [{"iteration": 1, "rollout/return_mean": -10.0, "critic/q_mean": -1.0},
+                      {"iteration": 2, "rollout/return_mean": -12.0, "critic/q_mean": -2.0,
+                       "actor/advantage_mean": -0.5, "actor/advantage_std": 0.1},
+                      {"iteration": 2, "eval/return_mean": -9.0}],
+            "seed1": [{"iteration": 1, "rollout/return_mean": -14.0, "critic/q_mean": -3.0},
+                      {"iteration": 2, "rollout/return_mean": -16.0, "critic/q_mean": -4.0,
+                       "actor/advantage_mean": -0.1, "actor/advantage_std": 0.3}]}
+    for seed, records in logs.items():
+        (tmp_path / seed).mkdir()
+        (tmp_path / seed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    first, second = _benchmark("critic_logs").per_iteration(sorted(tmp_path.glob("seed*")))
+    assert first["runs"] == 2 and first["q_mean"] == -2.0 and first["rollout_return"] == -12.0
+    assert np.isnan(first["advantage_mean"]) and np.isnan(first["advantage_std"])
+    assert second["q_mean"] == -3.0 and second["advantage_mean"] == pytest.approx(-0.3)
+    assert second["advantage_std"] == pytest.approx(0.2) and second["rollout_return"] == -14.0
