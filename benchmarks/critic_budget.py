@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from zoo_comparison import SCALES  # noqa: E402  (the comparison's settings, from this folder)
+from zoo_comparison import SCALES, publish  # noqa: E402  (the comparison's settings, from this folder)
 
 VARIANT = "archer_critic_x5"
 """The row of ArCHer with the larger critic budget."""
@@ -93,9 +93,7 @@ def main() -> None:
                    json.loads((variant_dir / "compare.json").read_text()))
     report_dir = variant_dir / "with_comparison"
     print(write_report(merged, report_dir, reference=VARIANT))
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    for suffix in ("md", "json", "png"):
-        shutil.copy(report_dir / f"compare.{suffix}", Path(args.out) / f"critic_budget_{args.env}.{suffix}")
+    publish(report_dir, Path(args.out), f"critic_budget_{args.env}")
 
 
 if __name__ == "__main__":

@@ -78,8 +78,14 @@ def main() -> None:
                          trajectories=scale["trajectories"][env], eval_every=scale["eval_every"],
                          preset=scale["preset"], output_dir=runs, overrides=overrides, workers=args.workers)
         print(report)
-        for kind in ("md", "json", "png"):
-            shutil.copyfile(runs / f"compare.{kind}", Path(args.out) / f"zoo_comparison_{env}{suffix}.{kind}")
+        publish(runs, Path(args.out), f"zoo_comparison_{env}{suffix}")
+
+
+def publish(report_dir: Path, out: Path, name: str) -> None:
+    """Copy a report's ``compare.{md,json,png}`` from ``report_dir`` to ``out/<name>.{md,json,png}``."""
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in ("md", "json", "png"):
+        shutil.copyfile(report_dir / f"compare.{kind}", out / f"{name}.{kind}")
 
 
 if __name__ == "__main__":

@@ -66,3 +66,15 @@ def test_sample_efficiency_is_undefined_when_the_slow_agent_did_not_improve_or_t
     never = stats.sample_efficiency(steps, np.array([[-10.0, -9.0, -8.0]] * 2), np.array([[-10.0, -10.0, -9.0]] * 2),
                                     reps=100)
     assert never["fast_trajectories"] is None and never["ratio"] is None
+
+
+def test_paired_differences_are_final_minus_the_same_seeds_start():
+    from archer_agents.comparison_stats import paired_differences
+
+    result = paired_differences(np.array([-9.0, -12.0, -10.0]), np.array([-10.0, -10.0, -10.0]), reps=2_000)
+    assert result["differences"] == [1.0, -2.0, 0.0] and result["below_start"] == 1
+    assert result["mean"] == pytest.approx(-1 / 3)
+    low, high = result["ci95"]
+    assert -2.0 <= low < result["mean"] < high <= 1.0
+    same = paired_differences(np.array([-9.0, -9.5]), np.array([-10.0, -10.5]), reps=2_000)
+    assert same["ci95"] == pytest.approx([1.0, 1.0])  # every seed gained 1: no spread to resample

@@ -122,3 +122,11 @@ def test_the_critic_logs_average_each_iteration_over_the_runs(tmp_path):
     assert np.isnan(first["advantage_mean"]) and np.isnan(first["advantage_std"])
     assert second["q_mean"] == -3.0 and second["advantage_mean"] == pytest.approx(-0.3)
     assert second["advantage_std"] == pytest.approx(0.2) and second["rollout_return"] == -14.0
+
+
+def test_the_readings_pair_each_run_with_its_seeds_start_and_sum_the_training_time():
+    result = {"curves": {"bc_start": [[-10.0, -10.0], [-12.0, -12.0]], "archer": [[-10.0, -11.0], [-12.0, -11.0]]},
+              "trajectories_at": {"archer": [[0, 640], [0, 650]]}, "seconds_per_trajectory": {"archer": [1.0, 2.0]}}
+    paired, hours = _benchmark("comparison_readings").readings(result)
+    assert list(paired) == ["archer"] and paired["archer"]["differences"] == [-1.0, 1.0]
+    assert paired["archer"]["below_start"] == 1 and hours == pytest.approx((640 + 1300) / 3600)
