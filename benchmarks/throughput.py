@@ -38,6 +38,13 @@ Reported per agent and side, over the timed iterations, where an iteration's wal
   child built the cache, marked ``*``) and the RSS after the first and last timed iteration (the
   whole series is in the JSON), to judge whether memory stays flat.
 - current / baseline of learned/s.
+- the arithmetic of an iteration: one more iteration after the timed ones, untimed, under
+  ``torch.utils.flop_counter.FlopCounterMode``: GFLOP of matrix products (linear layers, LM head,
+  their backward passes; torch does not count attention on CPUs, so this is a lower bound), the
+  actor's share, and GFLOP/s = that over the timed iteration time. With the issue's target ratio
+  (``TARGETS``), the rate an iteration of the current tree would need to meet it, beside this
+  machine's fp32 matrix-product rate at ``--threads`` threads (``matmul_gflops``: a large square
+  product and one shaped like the tiny models' layers, 4,096 x 128 by 128 x 512).
 
 ``--profile`` also runs each agent's timed iterations of the current tree under ``cProfile``, in a
 third child of its own so that the profiler's overhead touches none of the timings above, and
@@ -73,6 +80,8 @@ METRICS = {  # our per-iteration key: the agent's metric (those every version of
     "env_s": "time/env_s", "critic_s": "time/critic_s", "actor_s": "time/actor_s",
     "trajectories_total": "time/trajectories_total", "return_mean": "rollout/return_mean",
 }
+TARGETS = {"archer": 4, "archer_ppo": 4, "chai": 4, "ppo": 10, "filtered_bc": 2, "bc": 2}
+"""The throughput issue's targets: current / baseline of learned/s."""
 PROFILE_TOP = 15
 PROJECT_PACKAGES = {"archer_agents", "archer_gym"}
 """The measured tree's frames that a profile reports (not this script's wrappers)."""
@@ -120,6 +129,15 @@ def measure(args: argparse.Namespace) -> dict:
         if profiler is not None and args.warmup == 0:
             profiler.enable()
         agent.learn(iterations=args.warmup + args.iterations, callback=record)
+        # The arithmetic of one more iteration, counted but not timed (the counter slows it down).
+        from torch.utils.flop_counter import FlopCounterMode
+
+        counter = FlopCounterMode(display=False)
+        with counter:
+            agent.learn(iterations=args.warmup + args.iterations + 1)
+        actor_class = type(agent.policy.model).__name__  # the counter names a module by its class
+        actor_flops = sum(count for name, counts in counter.get_flop_counts().items() if name == actor_class
+                          for count in counts.values())
     # The loop logs running totals: per-iteration trajectories and generation are differences.
     totals = ("trajectories_total", "tokens", "tokens_s")
     previous = {key: 0 for key in totals}
@@ -133,6 +151,7 @@ def measure(args: argparse.Namespace) -> dict:
         "built_pretrain_cache": set(cache.glob("tiny-bc-*")) != cached_before,
         "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,  # Linux reports KiB
         "iterations": iterations[args.warmup:],
+        "gflop_per_iteration": counter.get_total_flops() / 1e9, "actor_gflop_per_iteration": actor_flops / 1e9,
     }
     if name == "bc":  # collects nothing; see the module docstring
         result["unit"] = "utterances"
@@ -235,7 +254,27 @@ def summarise(result: dict) -> dict:
         "return_stderr": (statistics.stdev(returns) / len(returns) ** 0.5
                           if result["unit"] == "trajectories" and len(returns) > 1 else None),
         "rss_first_gib": rows[0]["rss_gib"], "rss_last_gib": rows[-1]["rss_gib"],
+        "gflop_per_iteration": result["gflop_per_iteration"], "actor_gflop_per_iteration": result["actor_gflop_per_iteration"],
+        "gflop_per_s": result["gflop_per_iteration"] / (wall / len(rows)),
     }
+
+
+def matmul_gflops(threads: int) -> dict[str, float]:
+    """This machine's fp32 matrix-product rate (GFLOP/s) at ``threads`` threads, best of 5 rounds."""
+    import torch
+
+    torch.set_num_threads(threads)
+    rates = {}
+    for m, k, n in ((2048, 2048, 2048), (4096, 128, 512)):
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(10):
+                a @ b
+            best = min(best, (time.perf_counter() - start) / 10)
+        rates[f"{m}x{k} @ {k}x{n}"] = 2 * m * k * n / best / 1e9
+    return rates
 
 
 def git(*arguments: str) -> str:
@@ -278,6 +317,19 @@ def print_table(report: dict) -> None:
                   f"| {s['generate_s']:.2f} | {s['env_s']:.2f} | {s['critic_s']:.2f} | {s['actor_s']:.2f} "
                   f"| {s['other_train_s']:.2f} | {ret} | {result['peak_rss_gib']:.2f}{star} "
                   f"| {s['rss_first_gib']:.2f} -> {s['rss_last_gib']:.2f} | {ratio} |")
+    rates = ", ".join(f"{shape}: {rate:.0f}" for shape, rate in report["machine"]["matmul_gflops"].items())
+    print(f"\nArithmetic of an iteration (matrix products; attention is not counted on CPUs). This machine's "
+          f"fp32 matrix-product GFLOP/s at {report['settings']['threads']} threads: {rates}.\n")
+    print("| agent | baseline GFLOP/iteration (actor) | current GFLOP/iteration (actor) | baseline GFLOP/s "
+          "| current GFLOP/s | target | GFLOP/s the current tree needs for it |")
+    print("|---|---|---|---|---|---|---|")
+    for agent, entry in report["agents"].items():
+        if "ratio" not in entry:
+            continue
+        b, c = entry["baseline"]["summary"], entry["current"]["summary"]
+        print(f"| {agent} | {b['gflop_per_iteration']:.0f} ({b['actor_gflop_per_iteration']:.0f}) "
+              f"| {c['gflop_per_iteration']:.0f} ({c['actor_gflop_per_iteration']:.0f}) | {b['gflop_per_s']:.0f} "
+              f"| {c['gflop_per_s']:.0f} | {entry['target']}x | {entry['gflop_per_s_for_target']:.0f} |")
     for agent, entry in report["agents"].items():
         if "profile_error" in entry:
             print(f"\n{agent}: the profiled child failed ({entry['profile_error'].splitlines()[-1]})")
@@ -297,7 +349,7 @@ def compare(args: argparse.Namespace) -> dict:
     baseline_commit = git("rev-parse", "--verify", f"{args.baseline}^{{commit}}")
     changed = git("status", "--porcelain").splitlines()
     report = {
-        "machine": machine(),
+        "machine": machine() | {"matmul_gflops": matmul_gflops(args.threads)},
         "settings": {"env": args.env, "preset": "tiny", "iterations": args.iterations, "warmup": args.warmup,
                      "threads": args.threads, "seed": 0,
                      "pretrain_cache": os.environ.get("ARCHER_AGENTS_CACHE", "~/.cache/archer_agents")},
@@ -319,8 +371,13 @@ def compare(args: argparse.Namespace) -> dict:
                     if "error" not in entry[side]:
                         entry[side]["summary"] = summarise(entry[side])
                 if all("error" not in entry[side] for side in SIDES):
-                    entry["ratio"] = (entry["current"]["summary"]["learned_per_s"]
-                                      / entry["baseline"]["summary"]["learned_per_s"])
+                    current, baseline = entry["current"]["summary"], entry["baseline"]["summary"]
+                    entry["ratio"] = current["learned_per_s"] / baseline["learned_per_s"]
+                    # The rate at which the current tree's arithmetic would meet the target.
+                    iterations = current["wall_s"] / current["iteration_s"]
+                    gflop_per_learned = current["gflop_per_iteration"] * iterations / current["learned"]
+                    entry["target"] = TARGETS[agent]
+                    entry["gflop_per_s_for_target"] = gflop_per_learned * baseline["learned_per_s"] * TARGETS[agent]
                 if args.profile:
                     print(f"{agent}: current, profiled ...", file=sys.stderr, flush=True)
                     profiled = run_child(REPO, agent, args, profile=True)

@@ -159,3 +159,36 @@ def test_inverse_cdf_sampling_draws_the_given_distribution():
     counts = torch.bincount(sample_tokens(probs), minlength=5).float() / len(probs)
     assert counts[1] == 0 and counts[4] == 0  # cut tokens are never drawn
     torch.testing.assert_close(counts, probs[0], atol=0.015, rtol=0)
+
+
+def test_identical_prompts_share_one_prompt_pass_and_sample_as_if_run_apart(policy):
+    observations = [DIALOGUE[2], DIALOGUE[1], DIALOGUE[2], DIALOGUE[2], DIALOGUE[0], DIALOGUE[1]]
+    calls = []
+    hook = policy.model.register_forward_pre_hook(lambda _, args, kwargs: calls.append(kwargs["input_ids"].shape),
+                                                  with_kwargs=True)
+    try:
+        with torch.no_grad():
+            policy._prefix_cache.store([], None)
+            torch.manual_seed(5)
+            shared = policy.generate(observations)
+            prompt_pass = calls[0]
+            # the plain computation: one row per observation, each run alone
+            apart = []
+            for observation in observations:
+                policy._prefix_cache.store([], None)
+                apart.append(policy.generate([observation], sample=False))
+    finally:
+        hook.remove()
+    assert prompt_pass[0] == 3  # three distinct prompts ran, not six
+    # Same distribution per row: each stored log-prob is that observation's score of its own ids.
+    log_probs, _ = policy.token_log_probs(observations, [u.token_ids for u in shared])
+    for i, utterance in enumerate(shared):
+        torch.testing.assert_close(log_probs[i, : len(utterance.token_ids)], torch.tensor(utterance.token_log_probs),
+                                   atol=1e-5, rtol=0)
+    with torch.no_grad():
+        policy._prefix_cache.store([], None)
+        copies = policy.generate([DIALOGUE[0]] * 20)  # one prompt pass, then each row draws its own
+        policy._prefix_cache.store([], None)
+        greedy = policy.generate(observations, sample=False)
+    assert len({tuple(u.token_ids) for u in copies}) > 1
+    assert [u.token_ids for u in greedy] == [a[0].token_ids for a in apart]

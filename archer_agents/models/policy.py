@@ -125,6 +125,7 @@ class TextPolicy(torch.nn.Module):
         (:mod:`~archer_agents.models.prefix_cache`) and only the new tokens run. Rows are laid out
         ``[padding][reused states][padding][new tokens]``; padding is masked out and position ids
         count real tokens only, so every row computes what it would alone, unpadded and uncached.
+        Identical prompts share one prompt pass and part when their first tokens are drawn.
 
         ``rows_per_call``: decode in batches of at most this many rows, of observations of similar
         length (sorted by length; the utterances come back in the order given). For many unrelated
@@ -143,11 +144,16 @@ class TextPolicy(torch.nn.Module):
                     utterances[row] = utterance
             return utterances
         prompts = self.prompt_ids(observations)
+        # Identical prompts (CHAI's k candidates of one state, replay batches' first turns, every
+        # env's opening) run their prompt pass once; the rows split when the first tokens are drawn.
+        distinct: dict[tuple[int, ...], int] = {}
+        first_row = [distinct.setdefault(tuple(p), len(distinct)) for p in prompts]
+        unique = [list(p) for p in distinct]
         model_state = self._prefix_cache.model_state(self.model)
-        reused = self._prefix_cache.lookup(prompts, model_state)
+        reused = self._prefix_cache.lookup(unique, model_state)
         n, device = len(prompts), self.device
         cached = [hit[1] if hit else 0 for hit in reused]
-        new = [p[c:] for p, c in zip(prompts, cached)]
+        new = [p[c:] for p, c in zip(unique, cached)]
         width_cached, width_new = max(cached), max(len(x) for x in new)
         pad = self.tokenizer.pad_token_id
         inputs = torch.tensor([[pad] * (width_new - len(x)) + x for x in new], device=device)
@@ -155,16 +161,20 @@ class TextPolicy(torch.nn.Module):
                              for c, x in zip(cached, new)], device=device)
         positions = self.positions(mask)[:, width_cached:]
         past = self._past(reused, width_cached) if width_cached else None
+        out = self.model(input_ids=inputs, attention_mask=mask, position_ids=positions,
+                         use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
+        past, logits = getattr(out, self._cache_arg), out.logits[:, -1]
+        if len(unique) < n:
+            rows = torch.tensor(first_row, device=device)
+            past.reorder_cache(rows)
+            logits, mask = logits[rows], mask[rows]
         stop_ids = self.stop_ids.to(device)
         tokens = torch.full((n, self.max_new_tokens), pad, device=device)
         logps = torch.zeros((n, self.max_new_tokens), device=device)
         lengths = torch.zeros(n, dtype=torch.long, device=device)
         running = torch.ones(n, dtype=torch.bool, device=device)
         for step in range(self.max_new_tokens):
-            out = self.model(input_ids=inputs, attention_mask=mask, position_ids=positions,
-                             use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
-            past = getattr(out, self._cache_arg)
-            log_dist = F.log_softmax(out.logits[:, -1].float(), dim=-1)
+            log_dist = F.log_softmax(logits.float(), dim=-1)
             if sample:
                 logits = log_dist / temperature
                 if top_k:
@@ -179,10 +189,12 @@ class TextPolicy(torch.nn.Module):
             logps[:, step] = torch.where(running, log_dist.gather(-1, token[:, None]).squeeze(-1), 0.0)
             lengths += running.long()
             running &= ~torch.isin(token, stop_ids)
-            if not running.any():
+            if not running.any() or step == self.max_new_tokens - 1:
                 break
             mask = torch.cat([mask, mask.new_ones((n, 1))], dim=1)
-            inputs, positions = token[:, None], self.positions(mask)[:, -1:]
+            out = self.model(input_ids=token[:, None], attention_mask=mask, position_ids=self.positions(mask)[:, -1:],
+                             use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
+            past, logits = getattr(out, self._cache_arg), out.logits[:, -1]
         sampled = [tokens[i, : lengths[i]].tolist() for i in range(n)]
         if model_state is not None:
             self._prefix_cache.store(self._entries(prompts, sampled, mask, past), model_state)
