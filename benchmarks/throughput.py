@@ -27,6 +27,10 @@ Reported per agent and side, over the timed iterations, where an iteration's wal
 - learned/s: trajectories collected / wall time. BC collects nothing: each of its iterations
   imitates ``steps_per_iteration x batch_size`` dataset utterances (observation, action pairs;
   ``archer_agents/algorithms/bc.py``), so its unit is utterances/s.
+- turns/s: env steps (utterances said) / wall time, and its current / baseline ratio. The sides
+  start from different BC actors (the baseline builds its own with its older code), and a policy
+  whose games end sooner collects a trajectory in fewer turns: the turns ratio is the comparison
+  of equal work when the sides' episode lengths differ.
 - tokens/s: tokens generated / seconds inside ``agent.policy.generate`` (wrapped by the child), over
   rollouts and training-time sampling (ArCHer's and ArCHer-PPO's V-target samples, CHAI's
   candidates) alike.
@@ -78,7 +82,8 @@ SIDES = ("baseline", "current")
 METRICS = {  # our per-iteration key: the agent's metric (those every version of the loop logs)
     "collect_s": "time/collect_s", "train_s": "time/train_s", "generate_s": "time/generate_s",
     "env_s": "time/env_s", "critic_s": "time/critic_s", "actor_s": "time/actor_s",
-    "trajectories_total": "time/trajectories_total", "return_mean": "rollout/return_mean",
+    "trajectories_total": "time/trajectories_total", "env_steps_total": "time/env_steps",
+    "return_mean": "rollout/return_mean",
 }
 TARGETS = {"archer": 4, "archer_ppo": 4, "chai": 4, "ppo": 10, "filtered_bc": 2, "bc": 2}
 """The throughput issue's targets: current / baseline of learned/s."""
@@ -139,7 +144,7 @@ def measure(args: argparse.Namespace) -> dict:
         actor_flops = sum(count for name, counts in counter.get_flop_counts().items() if name == actor_class
                           for count in counts.values())
     # The loop logs running totals: per-iteration trajectories and generation are differences.
-    totals = ("trajectories_total", "tokens", "tokens_s")
+    totals = ("trajectories_total", "env_steps_total", "tokens", "tokens_s")
     previous = {key: 0 for key in totals}
     iterations = []
     for row in rows:
@@ -245,6 +250,7 @@ def summarise(result: dict) -> dict:
     returns = [row["return_mean"] for row in rows]
     return {
         "learned": learned, "wall_s": wall, "learned_per_s": learned / wall,
+        "turns_per_s": sum(row["env_steps_total"] for row in rows) / wall if result["unit"] == "trajectories" else None,
         "tokens": sum(row["tokens"] for row in rows),
         "tokens_per_s": sum(row["tokens"] for row in rows) / tokens_s if tokens_s else None,
         "iteration_s": wall / len(rows), "generate_s": mean["generate_s"], "env_s": mean["env_s"],
@@ -296,15 +302,15 @@ def print_table(report: dict) -> None:
     print(f"{report['settings']['env']}, tiny preset, {report['settings']['threads']} threads, mean of "
           f"{report['settings']['iterations']} iterations after {report['settings']['warmup']} warm-up; "
           "time split in s per iteration; * = the child built the BC cache (its peak RSS includes pretraining)\n")
-    print("| agent | side | learned/s | tokens/s | iteration s | generate | env | critic | actor | other train "
-          "| return | peak RSS GiB | RSS first -> last GiB | current / baseline |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| agent | side | learned/s | turns/s | tokens/s | iteration s | generate | env | critic | actor "
+          "| other train | return | peak RSS GiB | RSS first -> last GiB | current / baseline: learned/s (turns/s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for agent, entry in report["agents"].items():
         for side in SIDES:
             result = entry[side]
             if "error" in result:
                 last = result["error"].splitlines()[-1][:80].replace("|", "/")
-                print(f"| {agent} | {side} | failed: {last} |" + " |" * 11)
+                print(f"| {agent} | {side} | failed: {last} |" + " |" * 12)
                 continue
             s = result["summary"]
             unit = "traj/s" if result["unit"] == "trajectories" else "utt/s"
@@ -312,8 +318,11 @@ def print_table(report: dict) -> None:
             ret = "-" if s["return_mean"] is None else f"{s['return_mean']:.2f}" + (
                 f" ± {s['return_stderr']:.2f}" if s["return_stderr"] is not None else "")
             ratio = f"**{entry['ratio']:.2f}x**" if side == "current" and entry.get("ratio") else ""
+            if ratio and entry.get("turns_ratio"):
+                ratio += f" ({entry['turns_ratio']:.2f}x)"
+            turns = f"{s['turns_per_s']:.1f}" if s.get("turns_per_s") else "-"
             star = "*" if result["built_pretrain_cache"] else ""
-            print(f"| {agent} | {side} | {s['learned_per_s']:.2f} {unit} | {tokens} | {s['iteration_s']:.2f} "
+            print(f"| {agent} | {side} | {s['learned_per_s']:.2f} {unit} | {turns} | {tokens} | {s['iteration_s']:.2f} "
                   f"| {s['generate_s']:.2f} | {s['env_s']:.2f} | {s['critic_s']:.2f} | {s['actor_s']:.2f} "
                   f"| {s['other_train_s']:.2f} | {ret} | {result['peak_rss_gib']:.2f}{star} "
                   f"| {s['rss_first_gib']:.2f} -> {s['rss_last_gib']:.2f} | {ratio} |")
@@ -373,6 +382,8 @@ def compare(args: argparse.Namespace) -> dict:
                 if all("error" not in entry[side] for side in SIDES):
                     current, baseline = entry["current"]["summary"], entry["baseline"]["summary"]
                     entry["ratio"] = current["learned_per_s"] / baseline["learned_per_s"]
+                    if current["turns_per_s"]:  # episodes that end sooner make trajectories cheaper
+                        entry["turns_ratio"] = current["turns_per_s"] / baseline["turns_per_s"]
                     # The rate at which the current tree's arithmetic would meet the target.
                     iterations = current["wall_s"] / current["iteration_s"]
                     gflop_per_learned = current["gflop_per_iteration"] * iterations / current["learned"]
