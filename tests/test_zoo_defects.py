@@ -196,7 +196,10 @@ class FixedLM(torch.nn.Module):
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past_key_values=None, use_cache=False,
                 logits_to_keep=None, output_hidden_states=False):
-        return SimpleNamespace(logits=self.logits.expand(*input_ids.shape, -1), past_key_values=None)
+        from transformers import DynamicCache
+
+        # Like any cached LM it returns a cache; it has no layers whose states it would keep.
+        return SimpleNamespace(logits=self.logits.expand(*input_ids.shape, -1), past_key_values=DynamicCache())
 
 
 def _fixed_policy(logits_of: dict[str, float]) -> tuple[TextPolicy, torch.Tensor]:

@@ -161,9 +161,7 @@ class TextPolicy(torch.nn.Module):
                              for c, x in zip(cached, new)], device=device)
         positions = self.positions(mask)[:, width_cached:]
         past = self._past(reused, width_cached) if width_cached else None
-        out = self.model(input_ids=inputs, attention_mask=mask, position_ids=positions,
-                         use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
-        past, logits = getattr(out, self._cache_arg), out.logits[:, -1]
+        past, logits = self._next_logits(inputs, mask, positions, past)
         if len(unique) < n:
             rows = torch.tensor(first_row, device=device)
             past.reorder_cache(rows)
@@ -176,11 +174,11 @@ class TextPolicy(torch.nn.Module):
         for step in range(self.max_new_tokens):
             log_dist = F.log_softmax(logits.float(), dim=-1)
             if sample:
-                logits = log_dist / temperature
+                scaled = log_dist / temperature
                 if top_k:
-                    kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                log_dist = F.log_softmax(logits, dim=-1)  # the distribution sampled
+                    kth = torch.topk(scaled, top_k, dim=-1).values[:, -1:]
+                    scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+                log_dist = F.log_softmax(scaled, dim=-1)  # the distribution sampled
                 token = sample_tokens(log_dist.exp())
             else:
                 token = log_dist.argmax(-1)
@@ -192,14 +190,19 @@ class TextPolicy(torch.nn.Module):
             if not running.any() or step == self.max_new_tokens - 1:
                 break
             mask = torch.cat([mask, mask.new_ones((n, 1))], dim=1)
-            out = self.model(input_ids=token[:, None], attention_mask=mask, position_ids=self.positions(mask)[:, -1:],
-                             use_cache=True, **{self._cache_arg: past}, **self._last_logits(1))
-            past, logits = getattr(out, self._cache_arg), out.logits[:, -1]
+            past, logits = self._next_logits(token[:, None], mask, self.positions(mask)[:, -1:], past)
         sampled = [tokens[i, : lengths[i]].tolist() for i in range(n)]
         if model_state is not None:
             self._prefix_cache.store(self._entries(prompts, sampled, mask, past), model_state)
         return [self._utterance(ids, logps[i, : lengths[i]].tolist(), cut=bool(running[i]),
                                 prompt_tokens=len(prompts[i])) for i, ids in enumerate(sampled)]
+
+    def _next_logits(self, input_ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, past):
+        """Run ``input_ids`` after the states in ``past``: the grown cache and each row's logits at
+        its last position."""
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                         **{self._cache_arg: past}, **self._last_logits(1))
+        return getattr(out, self._cache_arg), out.logits[:, -1]
 
     def _past(self, reused: list, width: int):
         """A KV cache of ``width`` columns holding each row's reused states right-aligned."""
