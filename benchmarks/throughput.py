@@ -385,10 +385,8 @@ def compare(args: argparse.Namespace) -> dict:
                     if current["turns_per_s"]:  # episodes that end sooner make trajectories cheaper
                         entry["turns_ratio"] = current["turns_per_s"] / baseline["turns_per_s"]
                     # The rate at which the current tree's arithmetic would meet the target.
-                    iterations = current["wall_s"] / current["iteration_s"]
-                    gflop_per_learned = current["gflop_per_iteration"] * iterations / current["learned"]
                     entry["target"] = TARGETS[agent]
-                    entry["gflop_per_s_for_target"] = gflop_per_learned * baseline["learned_per_s"] * TARGETS[agent]
+                    entry["gflop_per_s_for_target"] = current["gflop_per_s"] * TARGETS[agent] / entry["ratio"]
                 if args.profile:
                     print(f"{agent}: current, profiled ...", file=sys.stderr, flush=True)
                     profiled = run_child(REPO, agent, args, profile=True)

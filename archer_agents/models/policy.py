@@ -192,8 +192,9 @@ class TextPolicy(torch.nn.Module):
             mask = torch.cat([mask, mask.new_ones((n, 1))], dim=1)
             past, logits = self._next_logits(token[:, None], mask, self.positions(mask)[:, -1:], past)
         sampled = [tokens[i, : lengths[i]].tolist() for i in range(n)]
-        if model_state is not None:
-            self._prefix_cache.store(self._entries(prompts, sampled, mask, past), model_state)
+        if model_state is not None:  # one entry per prompt: the cache keeps one per prompt anyway
+            kept = sorted({prompt: row for row, prompt in enumerate(first_row)}.values())  # the last row of each
+            self._prefix_cache.store(self._entries(kept, prompts, sampled, mask, past), model_state)
         return [self._utterance(ids, logps[i, : lengths[i]].tolist(), cut=bool(running[i]),
                                 prompt_tokens=len(prompts[i])) for i, ids in enumerate(sampled)]
 
@@ -228,11 +229,13 @@ class TextPolicy(torch.nn.Module):
             return [(layer.keys, layer.values) for layer in cache.layers]
         return list(zip(cache.key_cache, cache.value_cache))
 
-    def _entries(self, prompts: list[list[int]], sampled: list[list[int]], mask: torch.Tensor, past) -> list[Entry]:
-        """Each row's states: its prompt and every sampled token but the last (which never ran)."""
+    def _entries(self, rows: list[int], prompts: list[list[int]], sampled: list[list[int]], mask: torch.Tensor,
+                 past) -> list[Entry]:
+        """The states of ``rows``: each row's prompt and every sampled token but the last (which never ran)."""
         layers = self._cache_layers(past)
         entries = []
-        for row, (prompt, ids) in enumerate(zip(prompts, sampled)):
+        for row in rows:
+            prompt, ids = prompts[row], sampled[row]
             fed = prompt + ids[:-1]
             columns = mask[row, : layers[0][0].shape[2]].nonzero().squeeze(-1)[: len(fed)]
             entries.append(Entry(ids=fed, prompt_len=len(prompt),
