@@ -102,10 +102,14 @@ def load(agent_class: type, path: str | Path, *, experience: bool = True, **over
     agent, meta = restore(agent_class, path, overrides)
     process_file = _saved_process_file(agent, path, meta["world_size"]) if experience else None
     modules = load_plain(path / "modules.pt", agent.accelerator.device)
-    for key, module in agent._modules().items():
-        module.load_state_dict(modules[key])
-    if process_file is not None:
-        agent._load_process_state(load_plain(process_file), path)
+    try:
+        for key, module in agent._modules().items():
+            module.load_state_dict(modules[key])
+        if process_file is not None:
+            agent._load_process_state(load_plain(process_file), path)
+    except KeyError as missing:
+        raise CheckpointError(f"{path} lacks {missing}, which {agent.name} checkpoints hold (a tampered file, or a checkpoint "
+                              "of another archer-agents version)") from None
     if path.parent.name == "checkpoints":  # learning on continues this run in its own directory
         agent.own_run_dir = path.parent.parent
     return agent

@@ -135,6 +135,17 @@ def test_filtered_bc_store_round_trip_and_a_checkpoint_copied_alone_evaluates(tm
     assert BaseAgent.load(alone, experience=False).evaluate(eval_env())["eval/episodes"] == 10
 
 
+def test_a_resumed_bc_run_draws_the_pairs_an_uninterrupted_run_draws(tmp_path, bc_dataset):
+    straight = tiny("bc", tmp_path / "straight", bc_dataset, steps_per_iteration=3, eval_every=0)
+    straight.learn()
+    first = tiny("bc", tmp_path / "resumed", bc_dataset, steps_per_iteration=3, eval_every=0, iterations=1)
+    first.learn()
+    resumed = BaseAgent.load(BaseAgent.latest_checkpoint(tmp_path / "resumed" / "bc"), iterations=2)
+    resumed.learn()
+    for (name, p), q in zip(straight.policy.model.named_parameters(), resumed.policy.model.parameters()):
+        assert torch.equal(p, q), name
+
+
 def test_wandb_gets_the_agents_scalars_offline(tmp_path, bc_dataset, wandb_offline):
     agent = tiny("filtered_bc", tmp_path, bc_dataset, iterations=1, eval_every=0, wandb=True, wandb_project="tests")
     agent.learn(question_env(), eval_env=eval_env())

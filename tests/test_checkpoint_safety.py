@@ -90,6 +90,15 @@ def test_a_missing_process_file_is_a_clear_error_not_an_empty_buffer(checkpoint)
     assert BaseAgent.load(path, experience=False).iteration == 1  # enough to act and evaluate
 
 
+@pytest.mark.parametrize(("name", "key"), [("modules.pt", "critic_optimizer"), ("process_0.pt", "replay")])
+def test_a_checkpoint_file_missing_a_part_is_a_clear_error(checkpoint, name, key):
+    _, path = checkpoint
+    saved = torch.load(path / name, weights_only=False)
+    torch.save({k: v for k, v in saved.items() if k != key}, path / name)
+    with pytest.raises(CheckpointError, match=f"lacks '{key}', which archer checkpoints hold"):
+        BaseAgent.load(path)
+
+
 def test_resuming_with_more_processes_than_saved_is_a_clear_error(checkpoint, monkeypatch):
     from accelerate import Accelerator
 

@@ -8,6 +8,8 @@ the newline stop token included) on pairs drawn from the dataset; no env data is
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,7 @@ class BCAgent(BaseAgent):
         texts = load_pairs(c.bc_dataset) if c.bc_dataset else scripted_pairs(
             c.env, c.bc_episodes, c.seed, c.env_kwargs, c.bc_style)
         self.pairs = list(zip([o for o, _ in texts], action_ids(self.policy, [a for _, a in texts])))
-        self.rng = np.random.default_rng(c.seed)
+        self.rng = np.random.default_rng(c.seed * 1000 + self.rank)  # each process draws its own pairs
 
     def collect_rollouts(self, collector):
         return []
@@ -58,3 +60,10 @@ class BCAgent(BaseAgent):
                                  c.micro_batch_size, c.grad_clip)
                   for _ in range(c.steps_per_iteration)]
         return {"actor/bc_loss": float(np.mean(losses))}
+
+    def _process_state(self, checkpoint: Path) -> dict[str, Any]:
+        return {**super()._process_state(checkpoint), "sampling_rng": self.rng.bit_generator.state}
+
+    def _load_process_state(self, state: dict[str, Any], checkpoint: Path) -> None:
+        super()._load_process_state(state, checkpoint)
+        self.rng.bit_generator.state = state["sampling_rng"]
