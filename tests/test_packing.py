@@ -192,3 +192,38 @@ def test_identical_prompts_share_one_prompt_pass_and_sample_as_if_run_apart(poli
         greedy = policy.generate(observations, sample=False)
     assert len({tuple(u.token_ids) for u in copies}) > 1
     assert [u.token_ids for u in greedy] == [a[0].token_ids for a in apart]
+
+
+def test_the_growing_cache_equals_concatenation_and_decodes_without_reallocating():
+    from transformers.cache_utils import DynamicLayer
+
+    from archer_agents.models.kv_cache import GrowingLayer
+
+    torch.manual_seed(0)
+    growing, plain = GrowingLayer(room=3), DynamicLayer()
+    steps = [torch.randn(4, 2, n, 8) for n in (5, 1, 1, 1, 2, 1)]  # a prompt, decoding steps, past the room
+
+    def update(states):
+        for layer in (growing, plain):
+            keys, values = layer.update(states, -states)
+        assert torch.equal(keys, plain.keys) and torch.equal(growing.keys, plain.keys)
+        assert torch.equal(growing.values, plain.values)
+        return growing.buffers[0].data_ptr()
+
+    buffers = [update(states) for states in steps]
+    assert len(set(buffers[:4])) == 1  # the room of 3 columns took three decoding steps in place
+    assert buffers[4] != buffers[3] and buffers[5] == buffers[4]  # room ran out: one reallocation
+    for layer in (growing, plain):
+        layer.reorder_cache(torch.tensor([3, 3, 0, 1]))  # CHAI's copies of one prompt: new rows
+    update(torch.randn(4, 2, 1, 8))
+    assert growing.get_seq_length() == plain.get_seq_length() == 12
+
+
+def test_generation_allocates_each_layers_cache_once(policy, monkeypatch):
+    from archer_agents.models.kv_cache import GrowingLayer
+
+    allocations = []
+    reallocate = GrowingLayer._reallocate
+    monkeypatch.setattr(GrowingLayer, "_reallocate", lambda self, *a: allocations.append(1) or reallocate(self, *a))
+    policy.generate(["Questions:\n", "Questions:\nIs it a dog? Yes.\n"], sample=False)
+    assert len(allocations) == policy.model.config.num_hidden_layers  # the prompt pass's, then decoding in place

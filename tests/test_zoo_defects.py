@@ -191,8 +191,11 @@ class FixedLM(torch.nn.Module):
     """A causal LM whose next-token logits are always ``logits``."""
 
     def __init__(self, logits: torch.Tensor):
+        from transformers import PretrainedConfig
+
         super().__init__()
         self.logits = torch.nn.Parameter(logits)
+        self.config = PretrainedConfig(num_hidden_layers=0)  # no layers whose states a cache would keep
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past_key_values=None, use_cache=False,
                 logits_to_keep=None, output_hidden_states=False):

@@ -26,6 +26,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from archer_agents.models.kv_cache import growing_cache
 from archer_agents.models.packing import additive_mask, pack
 from archer_agents.models.prefix_cache import Entry, PrefixCache
 
@@ -160,7 +161,7 @@ class TextPolicy(torch.nn.Module):
         mask = torch.tensor([[0] * (width_cached - c) + [1] * c + [0] * (width_new - len(x)) + [1] * len(x)
                              for c, x in zip(cached, new)], device=device)
         positions = self.positions(mask)[:, width_cached:]
-        past = self._past(reused, width_cached) if width_cached else None
+        past = self._past(reused, width_cached, room=width_new + self.max_new_tokens)
         past, logits = self._next_logits(inputs, mask, positions, past)
         if len(unique) < n:
             rows = torch.tensor(first_row, device=device)
@@ -205,16 +206,17 @@ class TextPolicy(torch.nn.Module):
                          **{self._cache_arg: past}, **self._last_logits(1))
         return getattr(out, self._cache_arg), out.logits[:, -1]
 
-    def _past(self, reused: list, width: int):
-        """A KV cache of ``width`` columns holding each row's reused states right-aligned."""
-        from transformers import DynamicCache
-
+    def _past(self, reused: list, width: int, room: int):
+        """A KV cache (:mod:`~archer_agents.models.kv_cache`) with room for ``room`` more columns,
+        holding each row's reused states right-aligned in its first ``width`` columns."""
+        cache = growing_cache(self.model.config, room)
+        if not width:
+            return cache
         layers = next(hit[0].layers for hit in reused if hit)
-        cache = DynamicCache()
         for layer, (keys, values) in enumerate(layers):
             heads, _, dim = keys.shape
             k = keys.new_zeros((len(reused), heads, width, dim))
-            v = values.new_zeros((len(reused), heads, width, dim))
+            v = values.new_zeros((len(reused), heads, width, values.shape[-1]))
             for row, hit in enumerate(reused):
                 if hit:
                     entry, length = hit
@@ -223,16 +225,10 @@ class TextPolicy(torch.nn.Module):
             cache.update(k, v, layer)
         return cache
 
-    @staticmethod
-    def _cache_layers(cache) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        if hasattr(cache, "layers"):  # transformers >= 4.56
-            return [(layer.keys, layer.values) for layer in cache.layers]
-        return list(zip(cache.key_cache, cache.value_cache))
-
     def _entries(self, rows: list[int], prompts: list[list[int]], sampled: list[list[int]], mask: torch.Tensor,
                  past) -> list[Entry]:
         """The states of ``rows``: each row's prompt and every sampled token but the last (which never ran)."""
-        layers = self._cache_layers(past)
+        layers = [(layer.keys, layer.values) for layer in past.layers]
         entries = []
         for row in rows:
             prompt, ids = prompts[row], sampled[row]
