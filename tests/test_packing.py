@@ -222,8 +222,17 @@ def test_the_growing_cache_equals_concatenation_and_decodes_without_reallocating
 def test_generation_allocates_each_layers_cache_once(policy, monkeypatch):
     from archer_agents.models.kv_cache import GrowingLayer
 
-    allocations = []
+    allocations = []  # columns of each buffer allocated
     reallocate = GrowingLayer._reallocate
-    monkeypatch.setattr(GrowingLayer, "_reallocate", lambda self, *a: allocations.append(1) or reallocate(self, *a))
-    policy.generate(["Questions:\n", "Questions:\nIs it a dog? Yes.\n"], sample=False)
-    assert len(allocations) == policy.model.config.num_hidden_layers  # the prompt pass's, then decoding in place
+
+    def record(self, length, end, *states):
+        allocations.append(end + self.room)
+        reallocate(self, length, end, *states)
+
+    monkeypatch.setattr(GrowingLayer, "_reallocate", record)
+    policy._prefix_cache.store([], None)  # nothing to reuse: the prompt pass is the first update
+    observations = ["Questions:\n", "Questions:\nIs it a dog? Yes.\n"]
+    policy.generate(observations, sample=False)
+    longest = max(len(p) for p in policy.prompt_ids(observations))
+    # The prompt pass's, then decoding in place; each buffer holds the prompt and the utterance.
+    assert allocations == [longest + policy.max_new_tokens] * policy.model.config.num_hidden_layers

@@ -161,7 +161,7 @@ class TextPolicy(torch.nn.Module):
         mask = torch.tensor([[0] * (width_cached - c) + [1] * c + [0] * (width_new - len(x)) + [1] * len(x)
                              for c, x in zip(cached, new)], device=device)
         positions = self.positions(mask)[:, width_cached:]
-        past = self._past(reused, width_cached, room=width_new + self.max_new_tokens)
+        past = self._past(reused, width_cached, width_new)
         past, logits = self._next_logits(inputs, mask, positions, past)
         if len(unique) < n:
             rows = torch.tensor(first_row, device=device)
@@ -206,10 +206,13 @@ class TextPolicy(torch.nn.Module):
                          **{self._cache_arg: past}, **self._last_logits(1))
         return getattr(out, self._cache_arg), out.logits[:, -1]
 
-    def _past(self, reused: list, width: int, room: int):
-        """A KV cache (:mod:`~archer_agents.models.kv_cache`) with room for ``room`` more columns,
-        holding each row's reused states right-aligned in its first ``width`` columns."""
-        cache = growing_cache(self.model.config, room)
+    def _past(self, reused: list, width: int, width_new: int):
+        """A KV cache (:mod:`~archer_agents.models.kv_cache`) holding each row's reused states
+        right-aligned in its first ``width`` columns, sized for the ``width_new`` prompt columns
+        and the utterance that follow."""
+        # A layer allocates at its first update: its columns plus the room. That update is the
+        # reused states when there are any, else the prompt pass itself.
+        cache = growing_cache(self.model.config, room=(width_new if width else 0) + self.max_new_tokens)
         if not width:
             return cache
         layers = next(hit[0].layers for hit in reused if hit)
