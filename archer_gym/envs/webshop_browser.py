@@ -42,6 +42,33 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 """Headless, root-safe, offline; images off (product images point to hosts that do not resolve)."""
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 PAGE_KINDS = {"search_results": "results", "item_page": "item", "item_sub_page": "sub_page", "done": "done"}
+NODE_GONE = "does not belong to the document"
+"""How Chromium's inspector words an element whose document was replaced, when chromedriver
+reports it as an unknown error instead of a stale element (a race seen while a page loads)."""
+
+
+def is_stale(error: Exception) -> bool:
+    """Whether a WebDriver error says the element is no longer in the current page."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    return isinstance(error, StaleElementReferenceException) or (
+        isinstance(error, WebDriverException) and NODE_GONE in (error.msg or ""))
+
+
+def page_replaced(old):
+    """A wait condition: true once ``old`` (an element of the previous page) is stale."""
+    from selenium.common.exceptions import WebDriverException
+
+    def replaced(_driver) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException as error:
+            if is_stale(error):
+                return True
+            raise
+        return False
+
+    return replaced
 
 
 def _find(names: Sequence[str], what: str) -> str:
@@ -83,37 +110,47 @@ class Browser:
     def navigate(self, act) -> None:
         """Run ``act`` (a click or a form submission) and wait for the next page to load."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.driver.find_element(By.TAG_NAME, "html")
         act()
         wait = WebDriverWait(self.driver, self.timeout_s)
-        wait.until(expected_conditions.staleness_of(old))
+        wait.until(page_replaced(old))
         wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
-    def search(self, query: str) -> None:
+    def search(self, query: str, *, attempts: int = 3) -> None:
+        """Type ``query`` into the search box and submit it."""
         from selenium.webdriver.common.by import By
 
-        box = self.driver.find_element(By.ID, "search_input")
-        box.send_keys(query)
-        self.navigate(box.submit)
+        def type_and_submit() -> None:
+            box = self.driver.find_element(By.ID, "search_input")
+            box.send_keys(query)
+            self.navigate(box.submit)
+
+        self._retry_if_stale(type_and_submit, attempts)
 
     def click(self, key: str, kind: str, *, attempts: int = 3) -> None:
-        """Click the element whose lower-cased text (radio: value) is ``key``.
+        """Click the element whose lower-cased text (radio: value) is ``key``."""
+        self._retry_if_stale(lambda: self.navigate(self._find_clickable(key, kind).click), attempts)
 
-        An element found a moment earlier can go stale before it is read or clicked (Chromium
-        still settling the page); the click has then not happened, so it is looked up again.
+    @staticmethod
+    def _retry_if_stale(act, attempts: int) -> None:
+        """Run ``act`` (find elements, then navigate), again while an element it found goes stale.
+
+        An element found a moment earlier can go stale before it is read or used (Chromium still
+        settling the page); the click or submission has then not happened, so ``act`` looks its
+        elements up again. Once it has happened, the wait for the next page takes the old page's
+        elements going stale as success (:func:`page_replaced`), so a stale error here never
+        means the action was carried out.
         """
-        from selenium.common.exceptions import StaleElementReferenceException
+        from selenium.common.exceptions import WebDriverException
 
         for attempt in range(attempts):
             try:
-                element = self._find_clickable(key, kind)
-                self.navigate(element.click)
+                act()
                 return
-            except StaleElementReferenceException:
-                if attempt == attempts - 1:
+            except WebDriverException as error:
+                if not is_stale(error) or attempt == attempts - 1:
                     raise
 
     def _find_clickable(self, key: str, kind: str):
