@@ -63,7 +63,7 @@ class BaseAgent:
         output_dir = self.config.output_dir or default_output_dir(self.name, env_id)
         self.config = update(self.config, {"env": env_id, "output_dir": output_dir})
         self.rank, self.world = self.accelerator.process_index, self.accelerator.num_processes
-        checkpoint.seed_everything(self.config.seed * 1000 + self.rank)
+        checkpoint.seed_everything(self.process_seed)
         self.iteration = 0
         self.trajectories_total = 0
         self.env_steps = 0
@@ -81,6 +81,11 @@ class BaseAgent:
     @property
     def output_dir(self) -> Path:
         return Path(self.config.output_dir)
+
+    @property
+    def process_seed(self) -> int:
+        """This process's seed: the run's seed, apart per process so each draws its own samples."""
+        return self.config.seed * 1000 + self.rank
 
     # ------------------------------------------------------------ model setup
     def _build_policy(self) -> TextPolicy:

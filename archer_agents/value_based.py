@@ -67,7 +67,7 @@ class CriticAgent(BaseAgent):
     def _setup(self) -> None:
         super()._setup()
         c = self.config
-        self.replay = ReplayBuffer(c.replay_capacity, seed=c.seed * 1000 + self.rank)
+        self.replay = ReplayBuffer(c.replay_capacity, seed=self.process_seed)
         self.critics = CriticWithTarget(self._build_critic()).to(self.accelerator.device)
         self.critic_optimizer = torch.optim.Adam(self.critics.online.parameters(), lr=c.critic_lr)
         self.critics.online, self.critic_optimizer = self.accelerator.prepare(self.critics.online, self.critic_optimizer)

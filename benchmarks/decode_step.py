@@ -5,15 +5,15 @@ throughput per agent*).
     python benchmarks/decode_step.py [--rows 16] [--prompt-tokens 200] [--steps 16] [--repeats 25]
         [--threads 1] [--out benchmarks/results/decode_step.json]
 
-The tiny preset's actor (2-layer GPT-2, width 128, random weights: timing does not depend on them)
-with a tokenizer trained on scripted Twenty Questions games runs one prompt pass over ``--rows``
-prompts of ``--prompt-tokens`` tokens of those games' dialogue, then ``--steps`` greedy decoding steps, through
-``TextPolicy._next_logits`` as generation does. Per cache: the median milliseconds per decoding
-step over ``--repeats`` runs (the two caches alternate), and whether both gave the same logits bit
-for bit; the step's arithmetic (torch's FLOP counter: matrix products, attention included where
-the counter sees it) and the rate that makes with the in-place cache. Also timed, for the attention of one new token against the prompt: PyTorch's scaled
-dot-product attention per layer with the padding mask, without it, and written out as matrix
-products.
+The tiny preset's actor (2-layer GPT-2, width 128, random weights: timing does not depend on
+them) with a tokenizer trained on scripted Twenty Questions games runs one prompt pass over
+``--rows`` prompts of ``--prompt-tokens`` tokens of those games' dialogue, then ``--steps`` greedy
+decoding steps, through ``TextPolicy._next_logits`` as generation does. Per cache: the median
+milliseconds per decoding step over ``--repeats`` runs (the two caches alternate), and whether both
+gave the same logits bit for bit; the step's arithmetic (torch's FLOP counter: matrix products,
+attention included where the counter sees it) and the rate that makes with the in-place cache.
+Also timed, for the attention of one new token against the prompt: PyTorch's scaled dot-product
+attention per layer with the padding mask, without it, and written out as matrix products.
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--run-dir", default="runs/webshop_pretrained_start", help="BC run and evaluation here")
     parser.add_argument("--out", default="benchmarks/results/webshop_pretrained_start.json", help="JSON written here")
     args = parser.parse_args()
+    if args.bc_steps <= 0 or args.bc_steps % STEPS_PER_ITERATION:
+        parser.error(f"--bc-steps must be a positive multiple of {STEPS_PER_ITERATION}, not {args.bc_steps}")
     from archer_agents import make_agent
     from archer_agents.base import BaseAgent
 

@@ -48,7 +48,7 @@ class BCAgent(BaseAgent):
         texts = load_pairs(c.bc_dataset) if c.bc_dataset else scripted_pairs(
             c.env, c.bc_episodes, c.seed, c.env_kwargs, c.bc_style)
         self.pairs = list(zip([o for o, _ in texts], action_ids(self.policy, [a for _, a in texts])))
-        self.rng = np.random.default_rng(c.seed * 1000 + self.rank)  # each process draws its own pairs
+        self.rng = np.random.default_rng(self.process_seed)
 
     def collect_rollouts(self, collector):
         return []

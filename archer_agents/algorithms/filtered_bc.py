@@ -53,7 +53,7 @@ class FilteredBCAgent(BaseAgent):
     def _setup(self) -> None:
         super()._setup()
         self.store_ = TrajectoryStore(self.config.window or None)
-        self.rng = np.random.default_rng(self.config.seed * 1000 + self.rank)
+        self.rng = np.random.default_rng(self.process_seed)
 
     def store(self, trajectories: list[Trajectory]) -> None:
         self.store_.add(trajectories)

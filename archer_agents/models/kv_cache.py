@@ -3,10 +3,11 @@
 transformers' ``DynamicLayer`` appends each decoding step's keys and values with ``torch.cat``,
 which copies the layer's whole cache at every step. With the tiny actor, 16 rows and 200-token
 prompts on one CPU thread, that copy was over a quarter of a decoding step (2.29 -> 1.65 ms per
-step with the layer below, the same logits bit for bit: ``benchmarks/decode_step.py``). Here each layer keeps its keys and values in a
-buffer with room for ``room`` more columns and writes new states in place; the model sees a view of
-the filled part. A buffer is reallocated (one copy, as one ``cat``) only when its room runs out or
-its rows were replaced (``reorder_cache`` and ``batch_select_indices`` make new tensors).
+step with the layer below, the same logits bit for bit: ``benchmarks/decode_step.py``). Here each
+layer keeps its keys and values in a buffer with room for ``room`` more columns and writes new
+states in place; the model sees a view of the filled part. A buffer is reallocated (one copy, as
+one ``cat``) only when its room runs out or its rows were replaced (``reorder_cache`` and
+``batch_select_indices`` make new tensors).
 """
 
 from __future__ import annotations
